@@ -1,0 +1,43 @@
+# ktaskd - the two commands are `make run` and `make test`.
+#
+#   make run        install missing packages, build, serve on 127.0.0.1:8000
+#   make test       install missing packages, build (-Werror), run every test
+#   make test-asan  the whole suite under AddressSanitizer + UBSan
+#   make build      release build of build/ktaskd only
+#   make clean
+
+JOBS ?= $(shell nproc 2>/dev/null || echo 2)
+CMAKE ?= cmake
+RUN_ARGS ?=
+
+.PHONY: all build run test test-asan deps deps-test clean
+
+all: build
+
+deps:
+	@./scripts/deps.sh build
+
+deps-test:
+	@./scripts/deps.sh test
+
+build: deps
+	@$(CMAKE) -S . -B build -DCMAKE_BUILD_TYPE=Release -DKT_TESTS=OFF >/dev/null
+	@$(CMAKE) --build build -j $(JOBS) --target ktaskd
+
+run: build
+	./build/ktaskd serve $(RUN_ARGS)
+
+test: deps-test
+	@$(CMAKE) -S . -B build-test -DCMAKE_BUILD_TYPE=Debug -DKT_WERROR=ON >/dev/null
+	@$(CMAKE) --build build-test -j $(JOBS)
+	@cd build-test && ctest --output-on-failure -j $(JOBS)
+
+test-asan: deps-test
+	@$(CMAKE) -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DKT_WERROR=ON -DKT_SANITIZE=asan >/dev/null
+	@$(CMAKE) --build build-asan -j $(JOBS)
+	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+		ctest --output-on-failure -j $(JOBS)
+
+clean:
+	rm -rf build build-test build-asan build-tsan

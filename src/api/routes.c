@@ -1,0 +1,23 @@
+#include "api/api.h"
+
+static const struct route routes[] = {
+	{ "/v2/tasks", {
+		{ HTTP_GET, catalogue_get, 0 },
+	} },
+	{ "/v2/api_auth", {
+		{ HTTP_PUT, auth_put, ROUTE_JSON },
+	} },
+	{ "/v2/accounts/{account}", {
+		{ HTTP_GET, accounts_get, ROUTE_AUTH | ROUTE_ACCOUNT },
+		{ HTTP_PUT, accounts_put, ROUTE_AUTH | ROUTE_ACCOUNT | ROUTE_JSON },
+	} },
+	{ "/v2/accounts/{account}/children", {
+		{ HTTP_GET, accounts_children, ROUTE_AUTH | ROUTE_ACCOUNT },
+	} },
+};
+
+const struct route *api_routes(size_t *n)
+{
+	*n = sizeof(routes) / sizeof(routes[0]);
+	return routes;
+}

@@ -1,0 +1,12 @@
+/* internal.h - shared inside http/ only. */
+#ifndef KT_HTTP_INTERNAL_H
+#define KT_HTTP_INTERNAL_H
+
+#include "http/http.h"
+
+void server__count_error(struct server *s, int code);
+/* Render r's reply as the JSON envelope into out. */
+int envelope_render(struct req *r, const char *node, const char *version,
+		    struct buf *out);
+
+#endif

@@ -1,0 +1,629 @@
+/*
+ * sqlite.c - the store on SQLite: WAL, one connection per thread, prepared
+ * statements cached per connection.
+ */
+#include "store/store.h"
+
+#include <sqlite3.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/err.h"
+#include "base/log.h"
+
+/* 'ktsk': marks a database file as ktaskd's (PRAGMA application_id). */
+#define APPLICATION_ID 0x6b74736b
+
+/*
+ * Schema migrations.  Entry i takes the schema from version i to i + 1 and
+ * runs in one transaction together with the user_version bump.
+ *
+ * To change the schema:
+ *   1. append a new entry (never edit one that has shipped);
+ *   2. make it work on a database full of real data (ALTER/INSERT..SELECT);
+ *   3. add a line to docs/ARCHITECTURE.md's schema history;
+ *   4. tests/unit/test_store.c opens a database at every older version.
+ */
+static const char *const migrations[] = {
+	/* 1: accounts and auth tokens. */
+	"CREATE TABLE accounts ("
+	"  id TEXT PRIMARY KEY,"           /* 32 hex */
+	"  parent_id TEXT REFERENCES accounts(id),"  /* NULL for the master */
+	"  path TEXT NOT NULL UNIQUE,"     /* '/root/.../id/': ancestors then self */
+	"  name TEXT NOT NULL,"
+	"  api_key_hash BLOB NOT NULL UNIQUE,"
+	"  created INTEGER NOT NULL"       /* gregorian seconds */
+	") WITHOUT ROWID;"
+	"CREATE INDEX accounts_parent ON accounts(parent_id, id);"
+	"CREATE TABLE tokens ("
+	"  hash BLOB PRIMARY KEY,"
+	"  account_id TEXT NOT NULL REFERENCES accounts(id),"
+	"  created INTEGER NOT NULL,"
+	"  expires INTEGER NOT NULL"       /* gregorian seconds */
+	") WITHOUT ROWID;"
+	"CREATE INDEX tokens_account ON tokens(account_id, expires);"
+	"CREATE INDEX tokens_expires ON tokens(expires);",
+};
+
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+#define ACCOUNT_COLS "id, coalesce(parent_id, ''), name, created, " \
+	"length(path) / 33 - 1"
+
+#define STMT_MAP(X)                                                        \
+	X(BEGIN, "BEGIN IMMEDIATE")                                        \
+	X(COMMIT, "COMMIT")                                                \
+	X(ROLLBACK, "ROLLBACK")                                            \
+	X(ACCOUNT_GET, "SELECT " ACCOUNT_COLS " FROM accounts WHERE id = ?1") \
+	X(ACCOUNT_BY_KEY, "SELECT " ACCOUNT_COLS                           \
+	  " FROM accounts WHERE api_key_hash = ?1")                        \
+	X(MASTER_GET, "SELECT " ACCOUNT_COLS                               \
+	  " FROM accounts WHERE parent_id IS NULL")                        \
+	X(ACCOUNT_COUNT, "SELECT count(*) FROM accounts")                  \
+	X(ACCOUNT_PATH, "SELECT path FROM accounts WHERE id = ?1")         \
+	X(ACCOUNT_INSERT, "INSERT INTO accounts"                           \
+	  "(id, parent_id, path, name, api_key_hash, created)"             \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6)")                              \
+	X(ACCOUNT_COVERS, "SELECT 1 FROM accounts a, accounts b"           \
+	  " WHERE a.id = ?1 AND b.id = ?2"                                 \
+	  " AND substr(b.path, 1, length(a.path)) = a.path")               \
+	X(ACCOUNT_CHILDREN, "SELECT " ACCOUNT_COLS " FROM accounts"        \
+	  " WHERE parent_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3")        \
+	X(ACCOUNT_ALL, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY path") \
+	X(TOKEN_SWEEP, "DELETE FROM tokens WHERE expires <= ?1")           \
+	X(TOKEN_COUNT, "SELECT count(*) FROM tokens WHERE account_id = ?1") \
+	X(TOKEN_INSERT, "INSERT INTO tokens(hash, account_id, created, expires)" \
+	  " VALUES (?1, ?2, ?3, ?4)")                                      \
+	X(TOKEN_LOOKUP, "SELECT t.expires, a.id, coalesce(a.parent_id, ''),"  \
+	  " a.name, a.created, length(a.path) / 33 - 1"                    \
+	  " FROM tokens t JOIN accounts a ON a.id = t.account_id"          \
+	  " WHERE t.hash = ?1 AND t.expires > ?2")
+
+enum stmt_id {
+#define STMT_ENUM(name, sql) STMT_##name,
+	STMT_MAP(STMT_ENUM)
+#undef STMT_ENUM
+	STMT_COUNT
+};
+
+static const char *const stmt_sql[] = {
+#define STMT_SQL(name, sql) sql,
+	STMT_MAP(STMT_SQL)
+#undef STMT_SQL
+};
+
+struct store {
+	sqlite3 *db;
+	sqlite3_stmt *stmts[STMT_COUNT]; /* prepared on first use */
+};
+
+/* Map an SQLite result code to ours, logging the unexpected ones. */
+static int fail(struct store *s, int rc, const char *what)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return KT_EBUSY;
+	case SQLITE_FULL:
+		log_error("store: %s: disk full", what);
+		return KT_ENOSPACE;
+	case SQLITE_CONSTRAINT:
+		return KT_EEXISTS;
+	case SQLITE_NOMEM:
+		return KT_ENOMEM;
+	default:
+		log_error("store: %s: %s", what, s && s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		return KT_ESTORE;
+	}
+}
+
+/* A cached statement, reset and with its bindings cleared; NULL on error. */
+static sqlite3_stmt *stmt(struct store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = s->stmts[id];
+	int rc;
+
+	if (st) {
+		sqlite3_reset(st);
+		sqlite3_clear_bindings(st);
+		return st;
+	}
+	rc = sqlite3_prepare_v3(s->db, stmt_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+				&st, NULL);
+	if (rc != SQLITE_OK) {
+		fail(s, rc, stmt_sql[id]);
+		return NULL;
+	}
+	s->stmts[id] = st;
+	return st;
+}
+
+/* Run a statement that returns no rows. */
+static int step_done(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, rc, what);
+}
+
+static int simple(struct store *s, enum stmt_id id)
+{
+	sqlite3_stmt *st = stmt(s, id);
+
+	return st ? step_done(s, st, stmt_sql[id]) : KT_ESTORE;
+}
+
+static int begin(struct store *s)
+{
+	return simple(s, STMT_BEGIN);
+}
+
+static int commit(struct store *s)
+{
+	return simple(s, STMT_COMMIT);
+}
+
+static void rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		simple(s, STMT_ROLLBACK);
+}
+
+static int exec(struct store *s, const char *sql)
+{
+	char *msg = NULL;
+	int rc = sqlite3_exec(s->db, sql, NULL, NULL, &msg);
+
+	if (rc != SQLITE_OK) {
+		log_error("store: %s", msg ? msg : sqlite3_errstr(rc));
+		sqlite3_free(msg);
+		return fail(s, rc, "exec");
+	}
+	return 0;
+}
+
+static int pragma_int(struct store *s, const char *sql, int *out)
+{
+	sqlite3_stmt *st;
+	int rc = sqlite3_prepare_v2(s->db, sql, -1, &st, NULL);
+
+	if (rc != SQLITE_OK)
+		return rc;
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
+}
+
+/* Bring the schema to the current version, or say why we cannot. */
+static int migrate(struct store *s, char *why, size_t whylen)
+{
+	int version, app, tables, rc;
+	char sql[64];
+
+	if ((rc = exec(s, "BEGIN IMMEDIATE")))
+		goto sqlerr;
+	if ((rc = pragma_int(s, "PRAGMA user_version", &version)) ||
+	    (rc = pragma_int(s, "PRAGMA application_id", &app)) ||
+	    (rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables))) {
+		rollback(s);
+		if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
+			snprintf(why, whylen, "not a database, or a corrupted one (%s)",
+				 sqlite3_errstr(rc));
+			return KT_ESTORE;
+		}
+		snprintf(why, whylen, "cannot read the schema: %s", sqlite3_errstr(rc));
+		return fail(s, rc, "schema");
+	}
+	if (app != APPLICATION_ID && (app != 0 || tables != 0)) {
+		rollback(s);
+		snprintf(why, whylen, "not a ktaskd database (application_id %d, %d schema objects)",
+			 app, tables);
+		return KT_EINVALID;
+	}
+	if (version > NMIGRATIONS) {
+		rollback(s);
+		snprintf(why, whylen,
+			 "database schema version %d is newer than this ktaskd (%d); upgrade ktaskd",
+			 version, NMIGRATIONS);
+		return KT_EINVALID;
+	}
+	for (int v = version; v < NMIGRATIONS; v++) {
+		if ((rc = exec(s, migrations[v]))) {
+			rollback(s);
+			snprintf(why, whylen, "migration %d failed", v + 1);
+			return rc;
+		}
+		log_info("store: schema migrated to version %d", v + 1);
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", NMIGRATIONS);
+	if ((rc = exec(s, sql)))
+		goto fail_rb;
+	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", APPLICATION_ID);
+	if ((rc = exec(s, sql)))
+		goto fail_rb;
+	if ((rc = exec(s, "COMMIT")))
+		goto fail_rb;
+	return 0;
+fail_rb:
+	rollback(s);
+sqlerr:
+	snprintf(why, whylen, "cannot update the schema: %s", sqlite3_errmsg(s->db));
+	return rc;
+}
+
+int store_schema_version(void)
+{
+	return NMIGRATIONS;
+}
+
+int store_open(const char *path, const struct store_options *opt,
+	       struct store **out, char *why, size_t whylen)
+{
+	struct store *s = calloc(1, sizeof(*s));
+	char sql[64];
+	int rc;
+
+	*out = NULL;
+	if (!s) {
+		snprintf(why, whylen, "out of memory");
+		return KT_ENOMEM;
+	}
+	rc = sqlite3_open_v2(path, &s->db,
+			     SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+				     SQLITE_OPEN_NOMUTEX,
+			     NULL);
+	if (rc != SQLITE_OK) {
+		snprintf(why, whylen, "cannot open %s: %s", path,
+			 s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+		rc = KT_ESTORE;
+		goto out;
+	}
+	sqlite3_extended_result_codes(s->db, 1);
+	sqlite3_busy_timeout(s->db, (int)opt->busy_timeout_ms);
+	/*
+	 * WAL lets readers (HTTP threads) go on while a worker commits a batch.
+	 * synchronous=FULL syncs the WAL at every commit, so a committed batch
+	 * survives power loss, not only a process crash.
+	 */
+	rc = exec(s, "PRAGMA journal_mode = WAL");
+	if (!rc)
+		rc = exec(s, "PRAGMA synchronous = FULL");
+	if (!rc)
+		rc = exec(s, "PRAGMA foreign_keys = ON");
+	if (rc) {
+		snprintf(why, whylen, "cannot use %s: %s", path, sqlite3_errmsg(s->db));
+		goto out;
+	}
+	snprintf(sql, sizeof(sql), "PRAGMA busy_timeout = %lld",
+		 (long long)opt->busy_timeout_ms);
+	if ((rc = exec(s, sql)))
+		goto out;
+	if ((rc = migrate(s, why, whylen)))
+		goto out;
+	*out = s;
+	s = NULL;
+out:
+	store_close(s);
+	return rc;
+}
+
+void store_close(struct store *s)
+{
+	if (!s)
+		return;
+	for (int i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(s->stmts[i]);
+	sqlite3_close(s->db);
+	free(s);
+}
+
+static void copy_col(char *dst, size_t n, sqlite3_stmt *st, int col)
+{
+	const unsigned char *v = sqlite3_column_text(st, col);
+
+	snprintf(dst, n, "%s", v ? (const char *)v : "");
+}
+
+/* Read ACCOUNT_COLS starting at column `col`. */
+static void read_account(sqlite3_stmt *st, int col, struct account *a)
+{
+	copy_col(a->id, sizeof(a->id), st, col);
+	copy_col(a->parent_id, sizeof(a->parent_id), st, col + 1);
+	copy_col(a->name, sizeof(a->name), st, col + 2);
+	a->created = sqlite3_column_int64(st, col + 3);
+	a->depth = sqlite3_column_int(st, col + 4);
+}
+
+/* Run a statement expected to return at most one account. */
+static int one_account(struct store *s, sqlite3_stmt *st, struct account *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW) {
+		read_account(st, 0, out);
+		rc = 0;
+	} else if (rc == SQLITE_DONE) {
+		rc = KT_ENOENT;
+	} else {
+		rc = fail(s, rc, "account lookup");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+static int insert_account(struct store *s, const char *id, const char *name,
+			  const char *parent_id, const char *path,
+			  const unsigned char key_hash[IDS_HASH_BYTES], int64_t now)
+{
+	sqlite3_stmt *st = stmt(s, STMT_ACCOUNT_INSERT);
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (parent_id)
+		sqlite3_bind_text(st, 2, parent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, path, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, name, -1, SQLITE_STATIC);
+	sqlite3_bind_blob(st, 5, key_hash, IDS_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 6, now);
+	return step_done(s, st, "account insert");
+}
+
+int store_master_create(struct store *s, const char *id, const char *name,
+			const unsigned char key_hash[IDS_HASH_BYTES], int64_t now,
+			struct account *out)
+{
+	char path[IDS_ACCOUNT_LEN + 3];
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = begin(s)))
+		return rc;
+	if (!(st = stmt(s, STMT_ACCOUNT_COUNT))) {
+		rc = KT_ESTORE;
+		goto out;
+	}
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = fail(s, rc, "account count");
+		goto out;
+	}
+	rc = sqlite3_column_int64(st, 0) ? KT_EEXISTS : 0;
+	sqlite3_reset(st);
+	if (rc)
+		goto out;
+	snprintf(path, sizeof(path), "/%s/", id);
+	if ((rc = insert_account(s, id, name, NULL, path, key_hash, now)))
+		goto out;
+	rc = commit(s);
+out:
+	if (rc)
+		rollback(s);
+	else
+		rc = store_account_get(s, id, out);
+	return rc;
+}
+
+int store_master_get(struct store *s, struct account *out)
+{
+	sqlite3_stmt *st = stmt(s, STMT_MASTER_GET);
+
+	return st ? one_account(s, st, out) : KT_ESTORE;
+}
+
+int store_account_create(struct store *s, const char *id, const char *name,
+			 const char *parent_id,
+			 const unsigned char key_hash[IDS_HASH_BYTES], int64_t now,
+			 struct account *out)
+{
+	sqlite3_stmt *st;
+	char *path = NULL;
+	int rc;
+
+	if ((rc = begin(s)))
+		return rc;
+	if (!(st = stmt(s, STMT_ACCOUNT_PATH))) {
+		rc = KT_ESTORE;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, parent_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *pp = (const char *)sqlite3_column_text(st, 0);
+		size_t n = strlen(pp) + strlen(id) + 2;
+
+		path = malloc(n);
+		rc = path ? 0 : KT_ENOMEM;
+		if (path)
+			snprintf(path, n, "%s%s/", pp, id);
+	} else {
+		rc = rc == SQLITE_DONE ? KT_ENOENT : fail(s, rc, "account path");
+	}
+	sqlite3_reset(st);
+	if (rc)
+		goto out;
+	if ((rc = insert_account(s, id, name, parent_id, path, key_hash, now)))
+		goto out;
+	rc = commit(s);
+out:
+	free(path);
+	if (rc)
+		rollback(s);
+	else
+		rc = store_account_get(s, id, out);
+	return rc;
+}
+
+int store_account_get(struct store *s, const char *id, struct account *out)
+{
+	sqlite3_stmt *st = stmt(s, STMT_ACCOUNT_GET);
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	return one_account(s, st, out);
+}
+
+int store_account_by_key(struct store *s,
+			 const unsigned char key_hash[IDS_HASH_BYTES],
+			 struct account *out)
+{
+	sqlite3_stmt *st = stmt(s, STMT_ACCOUNT_BY_KEY);
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_blob(st, 1, key_hash, IDS_HASH_BYTES, SQLITE_STATIC);
+	return one_account(s, st, out);
+}
+
+int store_account_covers(struct store *s, const char *ancestor,
+			 const char *id, bool *out)
+{
+	sqlite3_stmt *st = stmt(s, STMT_ACCOUNT_COVERS);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_text(st, 1, ancestor, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	*out = rc == SQLITE_ROW;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, rc, "account covers");
+}
+
+/* Step through account rows, calling cb; counts rows in *n. */
+static int each_account(struct store *s, sqlite3_stmt *st, store_account_cb cb,
+			void *arg, int64_t *n)
+{
+	struct account a;
+	int rc;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_account(st, 0, &a);
+		(*n)++;
+		if ((rc = cb(arg, &a))) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, rc, "account walk");
+}
+
+/* Collects one extra row to learn whether there is a next page. */
+struct page_walk {
+	store_account_cb cb;
+	void *arg;
+	int64_t limit, seen;
+};
+
+static int page_cb(void *arg, const struct account *a)
+{
+	struct page_walk *w = arg;
+
+	if (++w->seen > w->limit)
+		return 0;
+	return w->cb(w->arg, a);
+}
+
+int store_account_children(struct store *s, const char *parent_id,
+			   const char *after, int64_t limit,
+			   store_account_cb cb, void *arg, bool *more)
+{
+	sqlite3_stmt *st = stmt(s, STMT_ACCOUNT_CHILDREN);
+	struct page_walk w = { cb, arg, limit, 0 };
+	int64_t n = 0;
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_text(st, 1, parent_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, after ? after : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, limit + 1);
+	rc = each_account(s, st, page_cb, &w, &n);
+	*more = w.seen > limit;
+	return rc;
+}
+
+int store_account_each(struct store *s, store_account_cb cb, void *arg)
+{
+	sqlite3_stmt *st = stmt(s, STMT_ACCOUNT_ALL);
+	int64_t n = 0;
+
+	return st ? each_account(s, st, cb, arg, &n) : KT_ESTORE;
+}
+
+int store_token_create(struct store *s,
+		       const unsigned char hash[IDS_HASH_BYTES],
+		       const char *account_id, int64_t now, int64_t expires,
+		       int64_t max_live)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = begin(s)))
+		return rc;
+	if (!(st = stmt(s, STMT_TOKEN_SWEEP))) {
+		rc = KT_ESTORE;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, now);
+	if ((rc = step_done(s, st, "token sweep")))
+		goto out;
+	if (!(st = stmt(s, STMT_TOKEN_COUNT))) {
+		rc = KT_ESTORE;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, account_id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc != SQLITE_ROW) {
+		rc = fail(s, rc, "token count");
+		goto out;
+	}
+	rc = sqlite3_column_int64(st, 0) >= max_live ? KT_ELIMIT : 0;
+	sqlite3_reset(st);
+	if (rc)
+		goto out;
+	if (!(st = stmt(s, STMT_TOKEN_INSERT))) {
+		rc = KT_ESTORE;
+		goto out;
+	}
+	sqlite3_bind_blob(st, 1, hash, IDS_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, account_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, now);
+	sqlite3_bind_int64(st, 4, expires);
+	if ((rc = step_done(s, st, "token insert")))
+		goto out;
+	rc = commit(s);
+out:
+	if (rc)
+		rollback(s);
+	return rc;
+}
+
+int store_token_lookup(struct store *s,
+		       const unsigned char hash[IDS_HASH_BYTES], int64_t now,
+		       struct account *out, int64_t *expires)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TOKEN_LOOKUP);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_blob(st, 1, hash, IDS_HASH_BYTES, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*expires = sqlite3_column_int64(st, 0);
+		read_account(st, 1, out);
+		rc = 0;
+	} else {
+		rc = rc == SQLITE_DONE ? KT_ENOENT : fail(s, rc, "token lookup");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
