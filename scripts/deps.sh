@@ -4,7 +4,7 @@
 # Usage: scripts/deps.sh [build|test|bench|fuzz]...
 set -eu
 
-pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libcsv-dev libsqlite3-dev libsodium-dev"
+pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev"
 for what in "$@"; do
 	case "$what" in
 	build) ;;
