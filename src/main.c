@@ -229,6 +229,7 @@ static int cmd_serve(int argc, char **argv, struct config *cfg)
 	struct store *st;
 	char node[300], host[256], why[512];
 	sigset_t sigs;
+	int64_t purged;
 	int npos, sig, rc, level;
 
 	for (int i = 0; i < argc; i++)
@@ -253,6 +254,15 @@ static int cmd_serve(int argc, char **argv, struct config *cfg)
 
 	if (open_store(cfg, &st))
 		return 1;
+	/* Uploads that were in progress when the last run stopped never
+	 * completed: nothing of them may remain. */
+	if ((rc = store_task_purge_uploads(st, &purged))) {
+		fprintf(stderr, "ktaskd: cannot clean up interrupted uploads\n");
+		store_close(st);
+		return 1;
+	}
+	if (purged)
+		log_info("removed %lld interrupted upload(s)", (long long)purged);
 	rc = store_master_get(st, &master);
 	if (rc == KT_ENOENT) {
 		printf("ktaskd: first start: created the master account; "

@@ -18,6 +18,14 @@ int auth_put(struct req *r);
 int accounts_get(struct req *r);
 int accounts_put(struct req *r);
 int accounts_children(struct req *r);
+int tasks_list(struct req *r);
+int tasks_put_begin(struct req *r);
+int tasks_put_body(struct req *r, const char *data, size_t len);
+int tasks_put(struct req *r);
+int tasks_get(struct req *r);
+int tasks_delete(struct req *r);
+int tasks_input(struct req *r);
+int tasks_output(struct req *r);
 
 /*
  * The listing parameters: page_size (default 50, at most max-page-size) and

@@ -14,6 +14,21 @@ static const struct route routes[] = {
 	{ "/v2/accounts/{account}/children", {
 		{ HTTP_GET, accounts_children, ROUTE_AUTH | ROUTE_ACCOUNT },
 	} },
+	{ "/v2/accounts/{account}/tasks", {
+		{ HTTP_GET, tasks_list, ROUTE_AUTH | ROUTE_ACCOUNT },
+		{ HTTP_PUT, tasks_put, ROUTE_AUTH | ROUTE_ACCOUNT,
+		  tasks_put_begin, tasks_put_body },
+	} },
+	{ "/v2/accounts/{account}/tasks/{task}", {
+		{ HTTP_GET, tasks_get, ROUTE_AUTH | ROUTE_ACCOUNT },
+		{ HTTP_DELETE, tasks_delete, ROUTE_AUTH | ROUTE_ACCOUNT },
+	} },
+	{ "/v2/accounts/{account}/tasks/{task}/input", {
+		{ HTTP_GET, tasks_input, ROUTE_AUTH | ROUTE_ACCOUNT },
+	} },
+	{ "/v2/accounts/{account}/tasks/{task}/output", {
+		{ HTTP_GET, tasks_output, ROUTE_AUTH | ROUTE_ACCOUNT },
+	} },
 };
 
 const struct route *api_routes(size_t *n)

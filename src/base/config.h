@@ -25,6 +25,14 @@
 	  "this node's name in task records; empty = ktaskd@<hostname>")       \
 	X(INT, max_upload_bytes, "max-upload-bytes", "256M", 1, INT64_MAX,     \
 	  "N", "largest task input body, in bytes")                            \
+	X(INT, max_records_bytes, "max-records-bytes", "16M", 64, INT64_MAX,  \
+	  "N", "largest JSON records body of a task upload, in bytes")         \
+	X(INT, max_cell_bytes, "max-cell-bytes", "64K", 16, 16777216, "N",     \
+	  "largest CSV cell of a task input, in bytes")                        \
+	X(INT, max_row_bytes, "max-row-bytes", "1M", 64, 268435456, "N",       \
+	  "largest CSV row of a task input, in bytes")                         \
+	X(INT, max_columns, "max-columns", "1024", 1, 100000, "N",             \
+	  "most columns a task input may have")                                \
 	X(INT, max_json_bytes, "max-json-bytes", "1M", 64, INT64_MAX, "N",     \
 	  "largest JSON body of other requests, in bytes")                     \
 	X(INT, max_json_depth, "max-json-depth", "32", 2, 1000, "N",           \

@@ -41,12 +41,39 @@ int req_reply_page(struct req *r, json_t *data, int64_t page_size,
 	return 0;
 }
 
+int req_reply_stream(struct req *r, int status, const char *content_type,
+		     const char *disposition, req_stream_fn fn, void *ctx,
+		     void (*ctx_free)(void *ctx))
+{
+	struct req_stream *st = calloc(1, sizeof(*st));
+
+	if (!st) {
+		ctx_free(ctx);
+		return req_fail(r, KT_ENOMEM, NULL);
+	}
+	st->fn = fn;
+	st->ctx = ctx;
+	st->ctx_free = ctx_free;
+	req_add_header(r, "Content-Type", content_type);
+	if (disposition)
+		req_add_header(r, "Content-Disposition", disposition);
+	reply_common(r, status, NULL);
+	r->err = 0;
+	r->stream = st;
+	return 0;
+}
+
 int req_fail(struct req *r, int code, json_t *data)
 {
 	int status = kt_err_status(code);
 
 	if (!data)
 		data = json_pack("{s:s}", "message", kt_err_message(code));
+	if (r->stream) {
+		r->stream->ctx_free(r->stream->ctx);
+		free(r->stream);
+		r->stream = NULL;
+	}
 	reply_common(r, status, data);
 	r->err = code;
 	r->page_size = -1;

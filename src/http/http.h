@@ -46,10 +46,21 @@ enum route_flags {
 	ROUTE_JSON = 1 << 2,    /* reads a JSON body (capped by max-json-bytes) */
 };
 
+/* Takes a chunk of the request body; answers with req_fail() to refuse. */
+typedef int (*http_body_fn)(struct req *r, const char *data, size_t len);
+
 struct route_method {
 	unsigned method;   /* one HTTP_* bit; 0 ends the list */
-	http_handler fn;
+	http_handler fn;   /* runs once the whole body is in */
 	unsigned flags;    /* ROUTE_* */
+	/*
+	 * Streaming bodies (both optional): `begin` runs once the headers are
+	 * checked, before any body byte, and may reply already; `body` then
+	 * gets each chunk as it arrives, up to --max-upload-bytes in all.
+	 * Without them a ROUTE_JSON body is buffered up to --max-json-bytes.
+	 */
+	http_handler begin;
+	http_body_fn body;
 };
 
 #define ROUTE_MAX_METHODS 4
@@ -90,8 +101,24 @@ struct req {
 	json_t *data;                     /* owned */
 	int64_t page_size;                /* -1 = not a listing */
 	char *next_start_key;             /* owned; NULL = last page */
-	struct buf extra_headers;         /* "Name: value\n" lines to add */
+	struct buf extra_headers;         /* "name\nvalue\n" pairs to add */
+	uint64_t body_bytes;              /* request body bytes received */
+
+	/* A handler's own state for the request, freed with ctx_free at the
+	 * end of the request, whatever happened (client gone included). */
+	void *ctx;
+	void (*ctx_free)(void *ctx);
+
+	/* A streamed reply (req_reply_stream). */
+	struct req_stream *stream;
 };
+
+/*
+ * Produces the next bytes of a streamed reply into buf (at most max):
+ * returns the count, 0 at the end, or a negative KT_E* code to cut the
+ * reply short.  Runs on the connection's HTTP thread.
+ */
+typedef long (*req_stream_fn)(void *ctx, char *buf, size_t max);
 
 /* A query parameter, or NULL when absent; borrowed from the connection.
  * A parameter given more than once is reported through req_query_dup(). */
@@ -109,6 +136,14 @@ int req_reply(struct req *r, int status, json_t *data);
  * go into the envelope. */
 int req_reply_page(struct req *r, json_t *data, int64_t page_size,
 		   const char *next_start_key);
+/*
+ * Reply with a body produced piece by piece (constant memory): `fn` is
+ * called until it returns 0; `ctx` is owned and freed with `ctx_free`.
+ * `disposition` (may be NULL) becomes Content-Disposition.
+ */
+int req_reply_stream(struct req *r, int status, const char *content_type,
+		     const char *disposition, req_stream_fn fn, void *ctx,
+		     void (*ctx_free)(void *ctx));
 /*
  * The error funnel: reply with the error envelope for `code` (a KT_E*
  * value), with `data` (owned; NULL = the message as {"message": ...}).

@@ -4,6 +4,12 @@
 
 #include "http/http.h"
 
+struct req_stream {
+	req_stream_fn fn;
+	void *ctx;
+	void (*ctx_free)(void *ctx);
+};
+
 void server__count_error(struct server *s, int code);
 /* Render r's reply as the JSON envelope into out. */
 int envelope_render(struct req *r, const char *node, const char *version,

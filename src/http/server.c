@@ -157,6 +157,17 @@ const char *req_query_dup(struct req *r)
 	return d.dup;
 }
 
+/* 413 in the shape Kazoo gives it: data.file.maxSize.message. */
+static int too_big(struct req *r, int64_t cap)
+{
+	char msg[128];
+
+	snprintf(msg, sizeof(msg), "Payload or Files must not be more than %lld bytes",
+		 (long long)cap);
+	return req_fail(r, KT_ETOOBIG,
+			json_pack("{s:{s:{s:s}}}", "file", "maxSize", "message", msg));
+}
+
 /* Find the route whose pattern matches the path; fills r->param. */
 static const struct route *route_match(struct server *s, struct req *r)
 {
@@ -304,11 +315,11 @@ static int prepare(struct server *s, struct req *r, const char *url,
 		return req_fail_msg(r, KT_EINVALID, msg), 1;
 	}
 	len = req_header(r, "Content-Length");
-	if (len && (r->rm->flags & ROUTE_JSON)) {
-		int64_t n;
+	if (len) {
+		int64_t n, cap = r->rm->body ? s->cfg->max_upload_bytes : s->cfg->max_json_bytes;
 
-		if (config_parse_int(len, &n) == 0 && n > s->cfg->max_json_bytes)
-			return req_fail_msg(r, KT_ETOOBIG, "request body too large"), 1;
+		if (config_parse_int(len, &n) == 0 && n > cap && (r->rm->flags & ROUTE_JSON || r->rm->body))
+			return too_big(r, cap), 1;
 	}
 	if (r->rm->flags & (ROUTE_AUTH | ROUTE_ACCOUNT)) {
 		if ((rc = server_store(s, &r->store)))
@@ -318,7 +329,35 @@ static int prepare(struct server *s, struct req *r, const char *url,
 		if ((r->rm->flags & ROUTE_ACCOUNT) && authorize_account(r))
 			return 1;
 	}
+	if (r->rm->begin) {
+		r->rm->begin(r);
+		if (r->replied)
+			return 1;
+	}
 	return 0;
+}
+
+static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+	struct req_stream *st = cls;
+	long n;
+
+	(void)pos;
+	n = st->fn(st->ctx, buf, max);
+	if (n > 0)
+		return n;
+	if (n == 0)
+		return MHD_CONTENT_READER_END_OF_STREAM;
+	log_warn("http: a streamed reply was cut short: %s", kt_err_message((int)n));
+	return MHD_CONTENT_READER_END_WITH_ERROR;
+}
+
+static void stream_free(void *cls)
+{
+	struct req_stream *st = cls;
+
+	st->ctx_free(st->ctx);
+	free(st);
 }
 
 static enum MHD_Result queue_reply(struct server *s, struct req *r)
@@ -331,7 +370,12 @@ static enum MHD_Result queue_reply(struct server *s, struct req *r)
 	const char *p;
 
 	buf_init(&out, (size_t)-1);
-	if (r->status == 204) {
+	if (r->stream) {
+		resp = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 64 * 1024,
+							 stream_read, r->stream, stream_free);
+		if (resp)
+			r->stream = NULL; /* MHD owns it now */
+	} else if (r->status == 204) {
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	} else {
 		if (envelope_render(r, s->opt.node, s->opt.version, &out)) {
@@ -372,6 +416,12 @@ static void req_destroy(struct req *r)
 {
 	if (!r)
 		return;
+	if (r->ctx_free)
+		r->ctx_free(r->ctx);
+	if (r->stream) {
+		r->stream->ctx_free(r->stream->ctx);
+		free(r->stream);
+	}
 	for (size_t i = 0; i < r->nparam; i++)
 		free((char *)r->param[i]);
 	buf_release(&r->body);
@@ -424,17 +474,32 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		return MHD_YES;
 	}
 	if (*upload_data_size) {
-		/* A reply is already queued (error): drop what is still coming. */
-		if (!r->replied && (r->rm->flags & ROUTE_JSON)) {
-			rc = buf_append(&r->body, upload_data, *upload_data_size);
-			if (rc)
-				req_fail_msg(r, rc, rc == KT_ETOOBIG ?
-					     "request body too large" : "out of memory");
-		}
+		size_t n = *upload_data_size;
+
+		r->body_bytes += n;
 		*upload_data_size = 0;
+		if (r->replied) {
+			/* Refused already: the reply goes out once the body is
+			 * drained, but no client gets to send more than a full
+			 * upload's worth of bytes into the void. */
+			return r->body_bytes > (uint64_t)s->cfg->max_upload_bytes * 2 ?
+				MHD_NO : MHD_YES;
+		}
+		if (r->rm->body) {
+			if (r->body_bytes > (uint64_t)s->cfg->max_upload_bytes)
+				too_big(r, s->cfg->max_upload_bytes);
+			else
+				r->rm->body(r, upload_data, n);
+		} else if (r->rm->flags & ROUTE_JSON) {
+			rc = buf_append(&r->body, upload_data, n);
+			if (rc == KT_ETOOBIG)
+				too_big(r, (int64_t)r->body.cap);
+			else if (rc)
+				req_fail(r, rc, NULL);
+		}
 		return MHD_YES;
 	}
-	if (!r->replied && !((r->rm->flags & ROUTE_JSON) && parse_body(r))) {
+	if (!r->replied && !((r->rm->flags & ROUTE_JSON) && !r->rm->body && parse_body(r))) {
 		rc = r->rm->fn(r);
 		if (!r->replied)
 			req_fail(r, rc ? rc : KT_EINTERNAL, NULL);

@@ -44,12 +44,56 @@ static const char *const migrations[] = {
 	") WITHOUT ROWID;"
 	"CREATE INDEX tokens_account ON tokens(account_id, expires);"
 	"CREATE INDEX tokens_expires ON tokens(expires);",
+
+	/* 2: tasks, and their input and output rows in chunks. A chunk's id
+	 * is (task seq << 32 | chunk number), so a task's chunks are one
+	 * contiguous range of the rowid. */
+	"CREATE TABLE tasks ("
+	"  seq INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  id TEXT NOT NULL UNIQUE,"
+	"  account_id TEXT NOT NULL REFERENCES accounts(id),"
+	"  auth_account_id TEXT NOT NULL REFERENCES accounts(id),"
+	"  category TEXT NOT NULL,"
+	"  action TEXT NOT NULL,"
+	"  file_name TEXT NOT NULL DEFAULT '',"
+	"  status TEXT NOT NULL,"
+	"  created INTEGER NOT NULL,"
+	"  list_key INTEGER UNIQUE,"        /* NULL while uploading */
+	"  total_count INTEGER NOT NULL DEFAULT -1,"
+	"  input_header TEXT,"
+	"  input_chunks INTEGER NOT NULL DEFAULT 0,"
+	"  output_chunks INTEGER NOT NULL DEFAULT 0,"
+	"  start_timestamp INTEGER NOT NULL DEFAULT 0,"
+	"  end_timestamp INTEGER NOT NULL DEFAULT 0,"
+	"  node TEXT NOT NULL DEFAULT '',"
+	"  success_count INTEGER NOT NULL DEFAULT 0,"
+	"  failure_count INTEGER NOT NULL DEFAULT 0"
+	");"
+	"CREATE INDEX tasks_listing ON tasks(account_id, list_key);"
+	"CREATE INDEX tasks_status ON tasks(status);"
+	"CREATE TABLE task_input ("
+	"  id INTEGER PRIMARY KEY,"
+	"  first_row INTEGER NOT NULL,"
+	"  nrows INTEGER NOT NULL,"
+	"  data BLOB NOT NULL"
+	");"
+	"CREATE TABLE task_output ("
+	"  id INTEGER PRIMARY KEY,"
+	"  first_row INTEGER NOT NULL,"
+	"  nrows INTEGER NOT NULL,"
+	"  data BLOB NOT NULL"
+	");",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
 #define ACCOUNT_COLS "id, coalesce(parent_id, ''), name, created, " \
 	"length(path) / 33 - 1"
+
+#define TASK_COLS "seq, id, account_id, auth_account_id, category, action," \
+	" file_name, status, created, coalesce(list_key, 0), total_count,"       \
+	" input_chunks, output_chunks, start_timestamp, end_timestamp, node,"    \
+	" success_count, failure_count"
 
 #define STMT_MAP(X)                                                        \
 	X(BEGIN, "BEGIN IMMEDIATE")                                        \
@@ -71,6 +115,30 @@ static const char *const migrations[] = {
 	X(ACCOUNT_CHILDREN, "SELECT " ACCOUNT_COLS " FROM accounts"        \
 	  " WHERE parent_id = ?1 AND id > ?2 ORDER BY id LIMIT ?3")        \
 	X(ACCOUNT_ALL, "SELECT " ACCOUNT_COLS " FROM accounts ORDER BY path") \
+	X(TASK_INSERT, "INSERT INTO tasks(id, account_id, auth_account_id,"  \
+	  " category, action, file_name, status, created, list_key, total_count)" \
+	  " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)")              \
+	X(NEXT_LIST_KEY, "SELECT coalesce(max(list_key), 0) + 1 FROM tasks") \
+	X(INPUT_PUT, "INSERT INTO task_input(id, first_row, nrows, data)"  \
+	  " VALUES (?1, ?2, ?3, ?4)")                                      \
+	X(OUTPUT_PUT, "INSERT INTO task_output(id, first_row, nrows, data)" \
+	  " VALUES (?1, ?2, ?3, ?4)")                                      \
+	X(TASK_PUBLISH, "UPDATE tasks SET status = 'pending', list_key = ?2," \
+	  " created = ?3, total_count = ?4, input_chunks = ?5,"            \
+	  " input_header = ?6 WHERE seq = ?1 AND status = 'uploading'")    \
+	X(INPUT_DELETE, "DELETE FROM task_input WHERE id BETWEEN ?1 AND ?2") \
+	X(OUTPUT_DELETE, "DELETE FROM task_output WHERE id BETWEEN ?1 AND ?2") \
+	X(TASK_DELETE, "DELETE FROM tasks WHERE seq = ?1")                 \
+	X(TASK_UPLOADS, "SELECT seq FROM tasks WHERE status = 'uploading'"  \
+	  " LIMIT 1")                                                      \
+	X(TASK_GET, "SELECT " TASK_COLS " FROM tasks"                      \
+	  " WHERE account_id = ?1 AND id = ?2 AND list_key IS NOT NULL")   \
+	X(TASK_HEADER, "SELECT input_header FROM tasks WHERE seq = ?1")    \
+	X(INPUT_GET, "SELECT first_row, nrows, data FROM task_input WHERE id = ?1") \
+	X(OUTPUT_GET, "SELECT first_row, nrows, data FROM task_output WHERE id = ?1") \
+	X(TASK_LIST, "SELECT " TASK_COLS " FROM tasks"                     \
+	  " WHERE account_id = ?1 AND list_key <= ?2"                      \
+	  " AND (?3 IS NULL OR status = ?3) ORDER BY list_key DESC LIMIT ?4") \
 	X(TOKEN_SWEEP, "DELETE FROM tokens WHERE expires <= ?1")           \
 	X(TOKEN_COUNT, "SELECT count(*) FROM tokens WHERE account_id = ?1") \
 	X(TOKEN_INSERT, "INSERT INTO tokens(hash, account_id, created, expires)" \
@@ -626,4 +694,318 @@ int store_token_lookup(struct store *s,
 	}
 	sqlite3_reset(st);
 	return rc;
+}
+
+/* --- tasks ------------------------------------------------------------ */
+
+static const char *const status_names[TASK__NSTATUS] = {
+	"uploading", "pending", "executing", "success", "failure", "partial",
+	"stopped", "internal_error",
+};
+
+const char *task_status_name(enum task_status st)
+{
+	return (unsigned)st < TASK__NSTATUS ? status_names[st] : "internal_error";
+}
+
+int task_status_parse(const char *name)
+{
+	for (int i = TASK_PENDING; i < TASK__NSTATUS; i++)
+		if (!strcmp(status_names[i], name))
+			return i;
+	return -1;
+}
+
+static int64_t chunk_id(int64_t seq, int64_t chunk)
+{
+	return (int64_t)((uint64_t)seq << 32 | (uint64_t)chunk);
+}
+
+static void read_task(sqlite3_stmt *st, struct task_rec *t)
+{
+	const char *status;
+
+	t->seq = sqlite3_column_int64(st, 0);
+	copy_col(t->id, sizeof(t->id), st, 1);
+	copy_col(t->account_id, sizeof(t->account_id), st, 2);
+	copy_col(t->auth_account_id, sizeof(t->auth_account_id), st, 3);
+	copy_col(t->category, sizeof(t->category), st, 4);
+	copy_col(t->action, sizeof(t->action), st, 5);
+	copy_col(t->file_name, sizeof(t->file_name), st, 6);
+	status = (const char *)sqlite3_column_text(st, 7);
+	t->status = TASK_UPLOADING;
+	for (int i = 0; status && i < TASK__NSTATUS; i++)
+		if (!strcmp(status, status_names[i]))
+			t->status = (enum task_status)i;
+	t->created = sqlite3_column_int64(st, 8);
+	t->list_key = sqlite3_column_int64(st, 9);
+	t->total_count = sqlite3_column_int64(st, 10);
+	t->input_chunks = sqlite3_column_int64(st, 11);
+	t->output_chunks = sqlite3_column_int64(st, 12);
+	t->start_timestamp = sqlite3_column_int64(st, 13);
+	t->end_timestamp = sqlite3_column_int64(st, 14);
+	copy_col(t->node, sizeof(t->node), st, 15);
+	t->success_count = sqlite3_column_int64(st, 16);
+	t->failure_count = sqlite3_column_int64(st, 17);
+}
+
+static int next_list_key(struct store *s, int64_t *key)
+{
+	sqlite3_stmt *st = stmt(s, STMT_NEXT_LIST_KEY);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*key = sqlite3_column_int64(st, 0);
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? 0 : fail(s, rc, "list key");
+}
+
+int store_task_insert(struct store *s, struct task_rec *t)
+{
+	bool visible = t->status != TASK_UPLOADING;
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = begin(s)))
+		return rc;
+	t->list_key = 0;
+	if (visible && (rc = next_list_key(s, &t->list_key)))
+		goto out;
+	if (!(st = stmt(s, STMT_TASK_INSERT))) {
+		rc = KT_ESTORE;
+		goto out;
+	}
+	sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, t->account_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, t->auth_account_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, t->category, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, t->action, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, t->file_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, task_status_name(t->status), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 8, t->created);
+	if (visible)
+		sqlite3_bind_int64(st, 9, t->list_key);
+	sqlite3_bind_int64(st, 10, t->total_count);
+	if ((rc = step_done(s, st, "task insert")))
+		goto out;
+	t->seq = sqlite3_last_insert_rowid(s->db);
+	rc = commit(s);
+out:
+	if (rc)
+		rollback(s);
+	return rc;
+}
+
+int store_task_put_chunk(struct store *s, enum store_rows which, int64_t seq,
+			 int64_t chunk, int64_t first_row, int64_t nrows,
+			 const char *data, size_t len)
+{
+	sqlite3_stmt *st = stmt(s, which == STORE_INPUT ? STMT_INPUT_PUT : STMT_OUTPUT_PUT);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	/* No fsync for upload chunks: store_task_publish's synced commit makes
+	 * the whole WAL, these frames included, durable at once; a crash
+	 * before it leaves an upload that start-up purges anyway. */
+	if ((rc = exec(s, "PRAGMA synchronous = NORMAL")))
+		return rc;
+	sqlite3_bind_int64(st, 1, chunk_id(seq, chunk));
+	sqlite3_bind_int64(st, 2, first_row);
+	sqlite3_bind_int64(st, 3, nrows);
+	sqlite3_bind_blob64(st, 4, data, len, SQLITE_STATIC);
+	rc = step_done(s, st, "chunk insert");
+	exec(s, "PRAGMA synchronous = FULL");
+	return rc;
+}
+
+int store_task_publish(struct store *s, struct task_rec *t, const char *header)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = begin(s)))
+		return rc;
+	if ((rc = next_list_key(s, &t->list_key)))
+		goto out;
+	if (!(st = stmt(s, STMT_TASK_PUBLISH))) {
+		rc = KT_ESTORE;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, t->seq);
+	sqlite3_bind_int64(st, 2, t->list_key);
+	sqlite3_bind_int64(st, 3, t->created);
+	sqlite3_bind_int64(st, 4, t->total_count);
+	sqlite3_bind_int64(st, 5, t->input_chunks);
+	if (header)
+		sqlite3_bind_text(st, 6, header, -1, SQLITE_STATIC);
+	if ((rc = step_done(s, st, "task publish")))
+		goto out;
+	if (sqlite3_changes(s->db) != 1) {
+		rc = KT_ENOENT;
+		goto out;
+	}
+	rc = commit(s);
+	if (!rc)
+		t->status = TASK_PENDING;
+out:
+	if (rc)
+		rollback(s);
+	return rc;
+}
+
+static int delete_range(struct store *s, enum stmt_id id, int64_t seq)
+{
+	sqlite3_stmt *st = stmt(s, id);
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_int64(st, 1, chunk_id(seq, 0));
+	sqlite3_bind_int64(st, 2, chunk_id(seq, 0xffffffff));
+	return step_done(s, st, "chunk delete");
+}
+
+int store_task_remove(struct store *s, int64_t seq)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if ((rc = begin(s)))
+		return rc;
+	if ((rc = delete_range(s, STMT_INPUT_DELETE, seq)) ||
+	    (rc = delete_range(s, STMT_OUTPUT_DELETE, seq)))
+		goto out;
+	if (!(st = stmt(s, STMT_TASK_DELETE))) {
+		rc = KT_ESTORE;
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, seq);
+	if ((rc = step_done(s, st, "task delete")))
+		goto out;
+	rc = commit(s);
+out:
+	if (rc)
+		rollback(s);
+	return rc;
+}
+
+int store_task_purge_uploads(struct store *s, int64_t *n)
+{
+	sqlite3_stmt *st;
+	int64_t seq;
+	int rc;
+
+	*n = 0;
+	for (;;) {
+		if (!(st = stmt(s, STMT_TASK_UPLOADS)))
+			return KT_ESTORE;
+		rc = sqlite3_step(st);
+		seq = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		sqlite3_reset(st);
+		if (rc == SQLITE_DONE)
+			return 0;
+		if (rc != SQLITE_ROW)
+			return fail(s, rc, "upload purge");
+		if ((rc = store_task_remove(s, seq)))
+			return rc;
+		(*n)++;
+	}
+}
+
+int store_task_get(struct store *s, const char *account_id, const char *id,
+		   struct task_rec *out)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TASK_GET);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_text(st, 1, account_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		read_task(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? KT_ENOENT : fail(s, rc, "task get");
+}
+
+int store_task_header(struct store *s, int64_t seq, struct buf *out)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TASK_HEADER);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_int64(st, 1, seq);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		const char *h = (const char *)sqlite3_column_text(st, 0);
+
+		rc = h ? buf_append(out, h, (size_t)sqlite3_column_bytes(st, 0)) : 0;
+	} else {
+		rc = rc == SQLITE_DONE ? KT_ENOENT : fail(s, rc, "task header");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_task_chunk(struct store *s, enum store_rows which, int64_t seq,
+		     int64_t chunk, struct buf *out, int64_t *first_row,
+		     int64_t *nrows)
+{
+	sqlite3_stmt *st = stmt(s, which == STORE_INPUT ? STMT_INPUT_GET : STMT_OUTPUT_GET);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_int64(st, 1, chunk_id(seq, chunk));
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*first_row = sqlite3_column_int64(st, 0);
+		*nrows = sqlite3_column_int64(st, 1);
+		rc = buf_append(out, sqlite3_column_blob(st, 2),
+				(size_t)sqlite3_column_bytes(st, 2));
+	} else {
+		rc = rc == SQLITE_DONE ? KT_ENOENT : fail(s, rc, "chunk read");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_task_list(struct store *s, const char *account_id, int status,
+		    int64_t from, int64_t limit, store_task_cb cb, void *arg,
+		    int64_t *next)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TASK_LIST);
+	struct task_rec t;
+	int64_t n = 0;
+	int rc;
+
+	*next = 0;
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_text(st, 1, account_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, from);
+	if (status >= 0)
+		sqlite3_bind_text(st, 3, task_status_name((enum task_status)status), -1,
+				  SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, limit + 1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		read_task(st, &t);
+		if (++n > limit) {
+			*next = t.list_key;
+			break;
+		}
+		if ((rc = cb(arg, &t))) {
+			sqlite3_reset(st);
+			return rc;
+		}
+	}
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, rc, "task list");
 }

@@ -22,6 +22,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/buf.h"
 #include "base/ids.h"
 
 #define STORE_NAME_MAX 128 /* bytes in an account name */
@@ -90,6 +91,100 @@ int store_account_children(struct store *s, const char *parent_id,
 			   store_account_cb cb, void *arg, bool *more);
 /* Every account, parents before children. */
 int store_account_each(struct store *s, store_account_cb cb, void *arg);
+
+/* --- tasks ------------------------------------------------------------ */
+
+/* A task's life; see task/task.h for the state machine. */
+enum task_status {
+	TASK_UPLOADING,      /* internal: input still arriving; never shown */
+	TASK_PENDING,
+	TASK_EXECUTING,
+	TASK_SUCCESS,
+	TASK_FAILURE,
+	TASK_PARTIAL,
+	TASK_STOPPED,
+	TASK_INTERNAL_ERROR,
+	TASK__NSTATUS
+};
+
+/* "pending", "executing"...: the wire and storage name of a status. */
+const char *task_status_name(enum task_status st);
+/* The status named `name`; -1 when unknown (or "uploading"). */
+int task_status_parse(const char *name);
+
+#define STORE_FILE_NAME_MAX 255   /* bytes in a task's file_name */
+#define STORE_NODE_MAX 127        /* bytes in a node name */
+
+/* A task as persisted (the input and output rows are stored apart). */
+struct task_rec {
+	int64_t seq;                         /* store's own key, > 0 */
+	char id[IDS_TASK_LEN + 1];
+	char account_id[IDS_ACCOUNT_LEN + 1];      /* whose task */
+	char auth_account_id[IDS_ACCOUNT_LEN + 1]; /* who created it */
+	char category[65];
+	char action[65];
+	char file_name[STORE_FILE_NAME_MAX + 1];   /* "" = none */
+	enum task_status status;
+	int64_t created;          /* gregorian seconds; when the task became visible */
+	int64_t list_key;         /* listing order (newest = largest); 0 while uploading */
+	int64_t total_count;      /* input rows; -1 for a no-input task */
+	int64_t input_chunks;     /* chunks of input rows stored */
+	int64_t output_chunks;    /* chunks of output rows stored */
+	int64_t start_timestamp;  /* gregorian seconds; 0 = not started */
+	int64_t end_timestamp;    /* gregorian seconds; 0 = not finished */
+	char node[STORE_NODE_MAX + 1];       /* "" = never ran */
+	int64_t success_count;
+	int64_t failure_count;
+};
+
+enum store_rows { STORE_INPUT, STORE_OUTPUT };
+
+/*
+ * Insert a new task.  A task with status TASK_UPLOADING is invisible until
+ * store_task_publish(); any other status is visible at once (no-input
+ * tasks).  Fills t->seq (and t->list_key when visible).
+ */
+int store_task_insert(struct store *s, struct task_rec *t);
+/*
+ * Append chunk number `chunk` (0, 1, ...) of rows to a task: `nrows` rows
+ * starting at row `first_row`, as CSV lines.  Written without waiting for
+ * the disk: an upload is made durable as a whole by store_task_publish.
+ */
+int store_task_put_chunk(struct store *s, enum store_rows which, int64_t seq,
+			 int64_t chunk, int64_t first_row, int64_t nrows,
+			 const char *data, size_t len);
+/*
+ * Make an uploaded task visible: status pending, its input header (one
+ * CSV line), row and chunk counts, creation time.  Durable on return.
+ */
+int store_task_publish(struct store *s, struct task_rec *t, const char *header);
+/* Remove a task and all its rows. */
+int store_task_remove(struct store *s, int64_t seq);
+/* Remove every task still uploading (after a crash); returns how many in *n. */
+int store_task_purge_uploads(struct store *s, int64_t *n);
+/* A visible task of `account_id`; KT_ENOENT otherwise. */
+int store_task_get(struct store *s, const char *account_id, const char *id,
+		   struct task_rec *out);
+/* The input header line of a task (empty for no input). */
+int store_task_header(struct store *s, int64_t seq, struct buf *out);
+/*
+ * Read chunk `chunk` of a task's rows into `out` (appended).  KT_ENOENT past
+ * the last chunk.
+ */
+int store_task_chunk(struct store *s, enum store_rows which, int64_t seq,
+		     int64_t chunk, struct buf *out, int64_t *first_row,
+		     int64_t *nrows);
+
+typedef int (*store_task_cb)(void *arg, const struct task_rec *t);
+/*
+ * The visible tasks of `account_id`, newest first, with list_key <= `from`
+ * (INT64_MAX = from the newest), optionally only those with `status`
+ * (-1 = any), at most `limit`.  *next is the list_key where the next page
+ * starts, 0 when this is the last page.
+ */
+int store_task_list(struct store *s, const char *account_id, int status,
+		    int64_t from, int64_t limit, store_task_cb cb, void *arg,
+		    int64_t *next);
 
 /* --- tokens ----------------------------------------------------------- */
 
