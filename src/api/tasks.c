@@ -158,14 +158,27 @@ static int set_file_name(struct req *r, struct create *c, const char *v)
 	return 0;
 }
 
+static int start_ingest(struct req *r, struct create *c)
+{
+	struct ingest_limits lim;
+	int rc;
+
+	lim.csv.max_cell_bytes = (size_t)r->cfg->max_cell_bytes;
+	lim.csv.max_row_bytes = (size_t)r->cfg->max_row_bytes;
+	lim.csv.max_cells = (size_t)r->cfg->max_columns;
+	lim.max_listed_values = LISTED_VALUES_MAX;
+	if ((rc = ingest_create(r->store, c->act, &c->task, &lim, &c->in)))
+		return req_fail(r, rc, NULL);
+	return 0;
+}
+
 int tasks_put_begin(struct req *r)
 {
 	const char *category = req_query(r, "category"), *action = req_query(r, "action");
 	const char *file_name = req_query(r, "file_name");
 	const struct provider *p;
-	struct ingest_limits lim;
 	struct create *c;
-	int unsupported, rc;
+	int unsupported;
 
 	if (!category || !*category)
 		return fail_param(r, "category", "required", "the category query parameter is required");
@@ -193,13 +206,9 @@ int tasks_put_begin(struct req *r)
 	snprintf(c->task.category, sizeof(c->task.category), "%s", p->category);
 	snprintf(c->task.action, sizeof(c->task.action), "%s", c->act->name);
 	c->task.total_count = -1;
-	lim.csv.max_cell_bytes = (size_t)r->cfg->max_cell_bytes;
-	lim.csv.max_row_bytes = (size_t)r->cfg->max_row_bytes;
-	lim.csv.max_cells = (size_t)r->cfg->max_columns;
-	lim.max_listed_values = LISTED_VALUES_MAX;
-	if ((rc = ingest_create(r->store, c->act, &c->task, &lim, &c->in)))
-		return req_fail(r, rc, NULL);
-	return 0;
+	/* A CSV body streams into the store as it comes; a JSON one is
+	 * parsed whole first (its file_name may change the task). */
+	return c->mode == BODY_CSV ? start_ingest(r, c) : 0;
 }
 
 int tasks_put_body(struct req *r, const char *data, size_t len)
@@ -388,7 +397,9 @@ int tasks_put(struct req *r)
 			json_decref(body);
 			return records_error(r, "records must be a non-empty array of objects");
 		}
-		rc = ingest_records(r, c, records);
+		rc = start_ingest(r, c);
+		if (!rc)
+			rc = ingest_records(r, c, records);
 		json_decref(body);
 		if (rc)
 			return rc;

@@ -504,6 +504,14 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 		if (!r->replied)
 			req_fail(r, rc ? rc : KT_EINTERNAL, NULL);
 	}
+	/* The handler's state goes before the reply does, so that a client
+	 * who reads the reply sees its effects complete (a refused upload's
+	 * rows already removed). */
+	if (r->ctx_free) {
+		r->ctx_free(r->ctx);
+		r->ctx_free = NULL;
+		r->ctx = NULL;
+	}
 	return queue_reply(s, r);
 }
 
