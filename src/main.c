@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "http/http.h"
 #include "store/store.h"
+#include "task/engine.h"
 #include "version.h"
 
 #define EXIT_USAGE 2
@@ -225,6 +226,7 @@ static int cmd_serve(int argc, char **argv, struct config *cfg)
 {
 	struct server_options so = { .cfg = cfg, .version = KTASKD_VERSION };
 	struct server *srv;
+	struct engine *engine;
 	struct account master;
 	struct store *st;
 	char node[300], host[256], why[512];
@@ -281,8 +283,14 @@ static int cmd_serve(int argc, char **argv, struct config *cfg)
 	pthread_sigmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
+	if (engine_start(cfg, cfg->node, &engine, why, sizeof(why))) {
+		fprintf(stderr, "ktaskd: %s\n", why);
+		return 1;
+	}
+	so.app = engine;
 	if (server_start(&so, &srv, why, sizeof(why))) {
 		fprintf(stderr, "ktaskd: %s\n", why);
+		engine_stop(engine);
 		return 1;
 	}
 	printf("ktaskd listening on http://%s\n", server_address(srv));
@@ -292,6 +300,8 @@ static int cmd_serve(int argc, char **argv, struct config *cfg)
 	if (sigwait(&sigs, &sig) == 0)
 		log_info("got %s, stopping", sig == SIGTERM ? "SIGTERM" : "SIGINT");
 	server_stop(srv, cfg->shutdown_timeout);
+	/* Workers commit their current batch and give their leases back. */
+	engine_stop(engine);
 	log_info("stopped");
 	return 0;
 }

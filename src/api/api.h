@@ -26,6 +26,8 @@ int tasks_get(struct req *r);
 int tasks_delete(struct req *r);
 int tasks_input(struct req *r);
 int tasks_output(struct req *r);
+int tasks_start(struct req *r);
+int tasks_stop(struct req *r);
 
 /*
  * The listing parameters: page_size (default 50, at most max-page-size) and

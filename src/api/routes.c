@@ -22,6 +22,10 @@ static const struct route routes[] = {
 	{ "/v2/accounts/{account}/tasks/{task}", {
 		{ HTTP_GET, tasks_get, ROUTE_AUTH | ROUTE_ACCOUNT },
 		{ HTTP_DELETE, tasks_delete, ROUTE_AUTH | ROUTE_ACCOUNT },
+		{ HTTP_PATCH, tasks_start, ROUTE_AUTH | ROUTE_ACCOUNT },
+	} },
+	{ "/v2/accounts/{account}/tasks/{task}/stop", {
+		{ HTTP_PATCH, tasks_stop, ROUTE_AUTH | ROUTE_ACCOUNT },
 	} },
 	{ "/v2/accounts/{account}/tasks/{task}/input", {
 		{ HTTP_GET, tasks_input, ROUTE_AUTH | ROUTE_ACCOUNT },

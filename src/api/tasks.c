@@ -15,6 +15,7 @@
 #include "codec/csv.h"
 #include "codec/json.h"
 #include "providers/provider.h"
+#include "task/engine.h"
 #include "task/task.h"
 
 /* At most this many rows are listed in missing_mandatory_values. */
@@ -622,5 +623,45 @@ int tasks_delete(struct req *r)
 					  "bad identifier", "reason", "task is running"));
 	if ((rc = store_task_remove(r->store, t.seq)))
 		return req_fail(r, rc, NULL);
+	return reply_task(r, 200, &t, VIEW_ANSWER);
+}
+
+/* 404 bad_identifier with a reason, the seed's shape for start and stop. */
+static int fail_state(struct req *r, const char *id, const char *reason)
+{
+	return req_fail(r, KT_EBADID_SYS, json_pack("{s:s, s:s, s:s}", "cause", id, "message",
+						    "bad identifier", "reason", reason));
+}
+
+int tasks_start(struct req *r)
+{
+	struct task_rec t;
+	int rc;
+
+	if (load_task(r, &t, true))
+		return r->err;
+	rc = store_task_start(r->store, &t, r->cfg->node, gtime_now());
+	if (rc == KT_EEXISTS)
+		return fail_state(r, t.id, "task already started");
+	if (rc)
+		return req_fail(r, rc, NULL);
+	engine_wake(server_app(r->srv));
+	return reply_task(r, 200, &t, VIEW_ANSWER);
+}
+
+int tasks_stop(struct req *r)
+{
+	struct task_rec t;
+	int rc;
+
+	if (load_task(r, &t, true))
+		return r->err;
+	rc = store_task_stop(r->store, &t, gtime_now());
+	if (rc == KT_ENOENT)
+		return fail_state(r, t.id, "task is not running");
+	if (rc)
+		return req_fail(r, rc, NULL);
+	/* Show the counters as the last committed batch left them. */
+	store_task_get(r->store, r->target.id, t.id, &t);
 	return reply_task(r, 200, &t, VIEW_ANSWER);
 }

@@ -21,6 +21,16 @@
 	  "address to serve HTTP on; port 0 takes a free port")                \
 	X(INT, workers, "workers", "0", 0, 256, "N",                           \
 	  "task worker threads; 0 = number of cores")                          \
+	X(INT, max_running, "max-running-per-account", "4", 1, 100000, "N",    \
+	  "tasks of one account that workers run at the same time")           \
+	X(INT, batch_rows, "batch-rows", "1000", 1, 1000000, "N",              \
+	  "rows per batch transaction of a running task")                      \
+	X(INT, batch_ms, "batch-ms", "200", 1, 60000, "MS",                    \
+	  "a batch commits after this long even if it has fewer rows")         \
+	X(INT, turn_ms, "turn-ms", "1000", 1, 3600000, "MS",                   \
+	  "a worker gives its task back after this long (fair share)")         \
+	X(INT, lease_seconds, "lease-seconds", "15", 1, 86400, "SECONDS",      \
+	  "how long a task stays claimed by a worker that stopped answering")  \
 	X(STR, node, "node", "", 0, 0, "NAME",                                 \
 	  "this node's name in task records; empty = ktaskd@<hostname>")       \
 	X(INT, max_upload_bytes, "max-upload-bytes", "256M", 1, INT64_MAX,     \

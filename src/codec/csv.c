@@ -151,6 +151,21 @@ static int add_byte(struct csv_reader *r, char c)
 	return buf_putc(&r->row, c) ? fail(r, KT_ENOMEM, "out of memory") : 0;
 }
 
+void csv_reader_reset(struct csv_reader *r)
+{
+	buf_reset(&r->row);
+	r->state = CSV_FIELD_START;
+	r->bom = 0;
+	r->after_cr = false;
+	r->quoted = false;
+	r->line = r->row_line = 1;
+	r->cell_start = 0;
+	r->ncells = 0;
+	r->pos = 0;
+	r->why[0] = '\0';
+	r->err = 0;
+}
+
 int csv_feed(struct csv_reader *r, const char *p, size_t n)
 {
 	int rc;
@@ -160,6 +175,7 @@ int csv_feed(struct csv_reader *r, const char *p, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char c = p[i];
 
+		r->pos++;
 		if (r->bom >= 0) {
 			if ((unsigned char)c == bom[r->bom]) {
 				if (++r->bom == 3)

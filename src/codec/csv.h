@@ -60,6 +60,7 @@ struct csv_reader {
 	size_t *lens;             /* [max_cells] */
 	bool *nulls;              /* [max_cells] */
 	const char **ptrs;        /* [max_cells]: handed to the callback */
+	uint64_t pos;             /* bytes consumed, including the last row's end */
 	char why[160];            /* reason of the last error */
 	int err;                  /* sticky: once failed, always failed */
 };
@@ -67,6 +68,8 @@ struct csv_reader {
 int csv_reader_init(struct csv_reader *r, const struct csv_limits *lim,
 		    csv_row_fn fn, void *arg);
 void csv_reader_release(struct csv_reader *r);
+/* Forget all input (and any error), keep the memory: read a new text. */
+void csv_reader_reset(struct csv_reader *r);
 /*
  * Feed the next bytes.  Returns 0; KT_EINVALID (malformed; r->why says
  * where and why) or KT_ETOOBIG (a cap hit; r->why too); or the callback's

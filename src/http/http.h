@@ -162,6 +162,7 @@ struct server_options {
 	size_t nroutes;
 	const char *node;                 /* this node's name */
 	const char *version;              /* ktaskd version */
+	void *app;                        /* the application's, for handlers */
 };
 
 /*
@@ -180,6 +181,8 @@ const char *server_address(const struct server *s);
 void server_stop(struct server *s, int64_t timeout_s);
 /* The calling thread's store connection, opened on first use. */
 int server_store(struct server *s, struct store **out);
+/* server_options.app. */
+void *server_app(const struct server *s);
 /* Number of error replies sent so far for code (a KT_E* value). */
 uint64_t server_error_count(const struct server *s, int code);
 

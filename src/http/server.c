@@ -651,6 +651,11 @@ fail:
 	return rc;
 }
 
+void *server_app(const struct server *s)
+{
+	return s->opt.app;
+}
+
 const char *server_address(const struct server *s)
 {
 	return s->address;

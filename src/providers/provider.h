@@ -17,6 +17,66 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+
+#include "base/buf.h"
+
+struct store;
+struct task_rec;
+
+/* One input row as a provider sees it; everything is borrowed. */
+struct row {
+	size_t n;
+	const char *const *name;     /* the input header */
+	const char *const *cell;     /* NULL for a null cell */
+	const size_t *len;
+};
+
+/* The value of column `name`, or NULL when null or absent. */
+const char *row_get(const struct row *r, const char *name);
+
+/* Where a row function runs: inside the batch's transaction. */
+struct row_ctx {
+	struct store *store;
+	const struct task_rec *task;
+	int64_t row_no;              /* 0-based index of the row in the task */
+};
+
+/*
+ * The output row being built.  Columns the provider leaves unset are
+ * filled by the engine from the input cells of the same name; the
+ * "error" column is the engine's.
+ */
+struct row_out {
+	size_t n;
+	const char *const *name;     /* the output header */
+	struct buf *vals;            /* the values, owned by the engine */
+	size_t *off;                 /* [n] offset in vals, or (size_t)-1 = unset */
+	char error[256];             /* why the row failed */
+};
+
+/* Set output column `name` (ignored when the header has no such column). */
+int row_out_set(struct row_out *o, const char *name, const char *value);
+/* Set the failure reason (printf-style); returns ROW_FAILED. */
+int row_fail(struct row_out *o, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+enum { ROW_OK = 0, ROW_FAILED = 1 };
+
+/*
+ * Apply one input row: returns ROW_OK, ROW_FAILED (the row's fault; the
+ * reason is in out->error), or a negative KT_E* code (not the row's fault:
+ * the batch is rolled back and the task ends in internal_error).  Effects
+ * go through ctx->store and commit with the batch.
+ */
+typedef int (*row_fn)(struct row_ctx *ctx, const struct row *in, struct row_out *out);
+/*
+ * Produce the next row of a no-input task after position `key` (""
+ * at first; at most STORE_GEN_KEY_MAX bytes), updating `key`.  Sets *done
+ * instead when there is none.  Same return values as row_fn.
+ */
+typedef int (*gen_fn)(struct row_ctx *ctx, char *key, size_t keylen,
+		      struct row_out *out, bool *done);
 
 struct action {
 	const char *name;
@@ -30,6 +90,8 @@ struct action {
 	const char *const *patterns;
 	/* The output header; NULL = the input columns followed by "error". */
 	const char *const *output_header;
+	row_fn apply;                     /* input actions */
+	gen_fn generate;                  /* no-input actions */
 };
 
 struct provider {

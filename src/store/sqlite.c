@@ -83,6 +83,16 @@ static const char *const migrations[] = {
 	"  nrows INTEGER NOT NULL,"
 	"  data BLOB NOT NULL"
 	");",
+
+	/* 3: execution: the row cursor, leases with an epoch for fencing, the
+	 * time of each task's last turn (fair share), a generator's key. */
+	"ALTER TABLE tasks ADD COLUMN cursor INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tasks ADD COLUMN lease_owner TEXT;"
+	"ALTER TABLE tasks ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;"
+	"ALTER TABLE tasks ADD COLUMN lease_until INTEGER NOT NULL DEFAULT 0;"   /* unix ms */
+	"ALTER TABLE tasks ADD COLUMN last_turn INTEGER NOT NULL DEFAULT 0;"     /* unix ms */
+	"ALTER TABLE tasks ADD COLUMN gen_key TEXT;"
+	"CREATE INDEX tasks_executing ON tasks(status, last_turn) WHERE status = 'executing';",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -93,7 +103,7 @@ static const char *const migrations[] = {
 #define TASK_COLS "seq, id, account_id, auth_account_id, category, action," \
 	" file_name, status, created, coalesce(list_key, 0), total_count,"       \
 	" input_chunks, output_chunks, start_timestamp, end_timestamp, node,"    \
-	" success_count, failure_count"
+	" success_count, failure_count, cursor, lease_epoch"
 
 #define STMT_MAP(X)                                                        \
 	X(BEGIN, "BEGIN IMMEDIATE")                                        \
@@ -139,6 +149,37 @@ static const char *const migrations[] = {
 	X(TASK_LIST, "SELECT " TASK_COLS " FROM tasks"                     \
 	  " WHERE account_id = ?1 AND list_key <= ?2"                      \
 	  " AND (?3 IS NULL OR status = ?3) ORDER BY list_key DESC LIMIT ?4") \
+	X(TASK_START, "UPDATE tasks SET status = 'executing', start_timestamp = ?2," \
+	  " node = ?3, last_turn = 0 WHERE seq = ?1 AND status = 'pending'") \
+	X(TASK_STOP, "UPDATE tasks SET status = 'stopped', end_timestamp = ?2," \
+	  " lease_owner = NULL, lease_until = 0"                           \
+	  " WHERE seq = ?1 AND status = 'executing'")                      \
+	X(TASK_CLAIM, "UPDATE tasks SET lease_owner = ?1, lease_until = ?3," \
+	  " lease_epoch = lease_epoch + 1 WHERE seq = ("                    \
+	  "  SELECT t.seq FROM tasks t WHERE t.status = 'executing'"       \
+	  "  AND t.lease_until < ?2 AND (SELECT count(*) FROM tasks u"     \
+	  "   WHERE u.account_id = t.account_id AND u.status = 'executing'" \
+	  "   AND u.lease_until >= ?2) < ?4"                               \
+	  "  ORDER BY t.last_turn, t.seq LIMIT 1)"                         \
+	  " RETURNING " TASK_COLS ", coalesce(gen_key, '')")               \
+	X(TASK_RENEW, "UPDATE tasks SET lease_until = ?3"                  \
+	  " WHERE seq = ?1 AND lease_epoch = ?2 AND status = 'executing'") \
+	X(TASK_RELEASE, "UPDATE tasks SET lease_owner = NULL, lease_until = 0," \
+	  " last_turn = ?3 WHERE seq = ?1 AND lease_epoch = ?2")           \
+	X(TASK_RELEASE_OWNER, "UPDATE tasks SET lease_owner = NULL, lease_until = 0" \
+	  " WHERE lease_owner IS NOT NULL AND substr(lease_owner, 1, length(?1)) = ?1") \
+	X(TASK_FENCE, "SELECT 1 FROM tasks WHERE seq = ?1 AND lease_epoch = ?2" \
+	  " AND status = 'executing'")                                     \
+	X(INPUT_AT, "SELECT first_row, nrows, data FROM task_input"        \
+	  " WHERE id BETWEEN ?1 AND ?2 AND first_row <= ?3 ORDER BY id DESC LIMIT 1") \
+	X(TASK_PROGRESS, "UPDATE tasks SET cursor = ?3, success_count = ?4," \
+	  " failure_count = ?5, output_chunks = ?6,"                       \
+	  " gen_key = coalesce(?7, gen_key),"                              \
+	  " status = coalesce(?8, status),"                                \
+	  " end_timestamp = CASE WHEN ?8 IS NULL THEN end_timestamp ELSE ?9 END," \
+	  " lease_owner = CASE WHEN ?8 IS NULL THEN lease_owner ELSE NULL END," \
+	  " lease_until = CASE WHEN ?8 IS NULL THEN ?10 ELSE 0 END"         \
+	  " WHERE seq = ?1 AND lease_epoch = ?2 AND status = 'executing'")  \
 	X(TOKEN_SWEEP, "DELETE FROM tokens WHERE expires <= ?1")           \
 	X(TOKEN_COUNT, "SELECT count(*) FROM tokens WHERE account_id = ?1") \
 	X(TOKEN_INSERT, "INSERT INTO tokens(hash, account_id, created, expires)" \
@@ -747,6 +788,8 @@ static void read_task(sqlite3_stmt *st, struct task_rec *t)
 	copy_col(t->node, sizeof(t->node), st, 15);
 	t->success_count = sqlite3_column_int64(st, 16);
 	t->failure_count = sqlite3_column_int64(st, 17);
+	t->cursor = sqlite3_column_int64(st, 18);
+	t->lease_epoch = sqlite3_column_int64(st, 19);
 }
 
 static int next_list_key(struct store *s, int64_t *key)
@@ -1009,3 +1052,236 @@ int store_task_list(struct store *s, const char *account_id, int status,
 	sqlite3_reset(st);
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : fail(s, rc, "task list");
 }
+
+/* --- execution -------------------------------------------------------- */
+
+int store_tx_begin(struct store *s)
+{
+	return begin(s);
+}
+
+int store_tx_commit(struct store *s)
+{
+	int rc = commit(s);
+
+	if (rc)
+		rollback(s);
+	return rc;
+}
+
+void store_tx_rollback(struct store *s)
+{
+	rollback(s);
+}
+
+/* Run an UPDATE; KT_ENOENT when it changed no row. */
+static int update_one(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = step_done(s, st, what);
+
+	if (!rc && sqlite3_changes(s->db) == 0)
+		rc = KT_ENOENT;
+	return rc;
+}
+
+int store_task_start(struct store *s, struct task_rec *t, const char *node, int64_t now)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TASK_START);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_int64(st, 1, t->seq);
+	sqlite3_bind_int64(st, 2, now);
+	sqlite3_bind_text(st, 3, node, -1, SQLITE_STATIC);
+	rc = update_one(s, st, "task start");
+	if (rc == KT_ENOENT)
+		return KT_EEXISTS;
+	if (!rc) {
+		t->status = TASK_EXECUTING;
+		t->start_timestamp = now;
+		snprintf(t->node, sizeof(t->node), "%s", node);
+		t->success_count = t->failure_count = 0;
+	}
+	return rc;
+}
+
+int store_task_stop(struct store *s, struct task_rec *t, int64_t now)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TASK_STOP);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_int64(st, 1, t->seq);
+	sqlite3_bind_int64(st, 2, now);
+	rc = update_one(s, st, "task stop");
+	if (!rc) {
+		t->status = TASK_STOPPED;
+		t->end_timestamp = now;
+	}
+	return rc;
+}
+
+int store_task_claim(struct store *s, const struct store_claim_options *o,
+		     struct task_rec *out, char *gen_key, size_t gen_len)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TASK_CLAIM);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_text(st, 1, o->owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, o->now_ms);
+	sqlite3_bind_int64(st, 3, o->now_ms + o->lease_ms);
+	sqlite3_bind_int64(st, 4, o->per_account);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		read_task(st, out);
+		copy_col(gen_key, gen_len, st, 20);
+		rc = 0;
+		/* Finish the statement: RETURNING rows are only final at DONE. */
+		if (sqlite3_step(st) != SQLITE_DONE)
+			rc = fail(s, sqlite3_errcode(s->db), "task claim");
+	} else {
+		rc = rc == SQLITE_DONE ? KT_ENOENT : fail(s, rc, "task claim");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_task_renew(struct store *s, int64_t seq, int64_t epoch, int64_t until_ms)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TASK_RENEW);
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, epoch);
+	sqlite3_bind_int64(st, 3, until_ms);
+	return update_one(s, st, "lease renew");
+}
+
+int store_task_release(struct store *s, int64_t seq, int64_t epoch, int64_t now_ms)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TASK_RELEASE);
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, epoch);
+	sqlite3_bind_int64(st, 3, now_ms);
+	return step_done(s, st, "lease release");
+}
+
+int store_task_release_owner(struct store *s, const char *prefix, int64_t *n)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TASK_RELEASE_OWNER);
+	int rc;
+
+	*n = 0;
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
+	rc = step_done(s, st, "lease release");
+	if (!rc)
+		*n = sqlite3_changes(s->db);
+	return rc;
+}
+
+int store_task_fence(struct store *s, int64_t seq, int64_t epoch)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TASK_FENCE);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, epoch);
+	rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? KT_ENOENT : fail(s, rc, "fence");
+}
+
+int store_task_add_output(struct store *s, int64_t seq, int64_t chunk,
+			  int64_t first_row, int64_t nrows, const char *data, size_t len)
+{
+	sqlite3_stmt *st = stmt(s, STMT_OUTPUT_PUT);
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_int64(st, 1, chunk_id(seq, chunk));
+	sqlite3_bind_int64(st, 2, first_row);
+	sqlite3_bind_int64(st, 3, nrows);
+	sqlite3_bind_blob64(st, 4, data, len, SQLITE_STATIC);
+	return step_done(s, st, "output insert");
+}
+
+int store_task_input_at(struct store *s, int64_t seq, int64_t row, struct buf *out,
+			int64_t *first_row, int64_t *nrows)
+{
+	sqlite3_stmt *st = stmt(s, STMT_INPUT_AT);
+	int rc;
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_int64(st, 1, chunk_id(seq, 0));
+	sqlite3_bind_int64(st, 2, chunk_id(seq, 0xffffffff));
+	sqlite3_bind_int64(st, 3, row);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*first_row = sqlite3_column_int64(st, 0);
+		*nrows = sqlite3_column_int64(st, 1);
+		rc = buf_append(out, sqlite3_column_blob(st, 2), (size_t)sqlite3_column_bytes(st, 2));
+	} else {
+		rc = rc == SQLITE_DONE ? KT_ENOENT : fail(s, rc, "input read");
+	}
+	sqlite3_reset(st);
+	return rc;
+}
+
+int store_task_progress(struct store *s, int64_t seq, int64_t epoch,
+			const struct store_progress *p)
+{
+	sqlite3_stmt *st = stmt(s, STMT_TASK_PROGRESS);
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_int64(st, 1, seq);
+	sqlite3_bind_int64(st, 2, epoch);
+	sqlite3_bind_int64(st, 3, p->cursor);
+	sqlite3_bind_int64(st, 4, p->success_count);
+	sqlite3_bind_int64(st, 5, p->failure_count);
+	sqlite3_bind_int64(st, 6, p->output_chunks);
+	if (p->gen_key)
+		sqlite3_bind_text(st, 7, p->gen_key, -1, SQLITE_STATIC);
+	if (p->final_status >= 0) {
+		sqlite3_bind_text(st, 8, task_status_name((enum task_status)p->final_status), -1,
+				  SQLITE_STATIC);
+		sqlite3_bind_int64(st, 9, p->end_timestamp);
+	}
+	sqlite3_bind_int64(st, 10, p->lease_until_ms);
+	return update_one(s, st, "task progress");
+}
+
+#ifdef KT_TEST_PROVIDERS
+int store_test_effect(struct store *s, const char *task_id, const char *key)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = exec(s, "CREATE TABLE IF NOT EXISTS test_effects (task TEXT, key TEXT)");
+	if (rc)
+		return rc;
+	rc = sqlite3_prepare_v2(s->db, "INSERT INTO test_effects VALUES (?1, ?2)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return fail(s, rc, "test effect");
+	sqlite3_bind_text(st, 1, task_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : fail(s, rc, "test effect");
+}
+#endif

@@ -135,7 +135,13 @@ struct task_rec {
 	char node[STORE_NODE_MAX + 1];       /* "" = never ran */
 	int64_t success_count;
 	int64_t failure_count;
+	int64_t cursor;           /* input rows (or generated rows) done */
+	int64_t lease_epoch;      /* bumped at every claim; fences old owners */
 };
+
+/* Where a generator (no-input task) resumes: its own opaque key, kept in
+ * the task and committed with each batch. */
+#define STORE_GEN_KEY_MAX 256
 
 enum store_rows { STORE_INPUT, STORE_OUTPUT };
 
@@ -185,6 +191,68 @@ typedef int (*store_task_cb)(void *arg, const struct task_rec *t);
 int store_task_list(struct store *s, const char *account_id, int status,
 		    int64_t from, int64_t limit, store_task_cb cb, void *arg,
 		    int64_t *next);
+
+/* --- execution (task/engine.c) ---------------------------------------- */
+
+/* Transactions, for the engine's batches (store functions called inside
+ * one join it instead of opening their own). */
+int store_tx_begin(struct store *s);
+int store_tx_commit(struct store *s);
+void store_tx_rollback(struct store *s);
+
+/* pending -> executing.  KT_EEXISTS when the task was ever started. */
+int store_task_start(struct store *s, struct task_rec *t, const char *node, int64_t now);
+/* executing -> stopped; KT_ENOENT when not executing.  Fences its owner. */
+int store_task_stop(struct store *s, struct task_rec *t, int64_t now);
+
+struct store_claim_options {
+	const char *owner;        /* "<node>/<worker>" */
+	int64_t now_ms;           /* unix milliseconds */
+	int64_t lease_ms;         /* lease length */
+	int64_t per_account;      /* at most this many leased tasks per account */
+};
+/*
+ * Lease one executing task that nobody holds (or whose lease expired):
+ * the one that waited longest since its last turn, among accounts below
+ * their limit.  Bumps its epoch.  KT_ENOENT when there is none.
+ */
+int store_task_claim(struct store *s, const struct store_claim_options *o,
+		     struct task_rec *out, char *gen_key, size_t gen_len);
+/* Extend a lease; KT_ENOENT when it was lost (fenced). */
+int store_task_renew(struct store *s, int64_t seq, int64_t epoch, int64_t until_ms);
+/* Give a lease back (end of a turn); a no-op when it was lost. */
+int store_task_release(struct store *s, int64_t seq, int64_t epoch, int64_t now_ms);
+/* Give back every lease of owners whose name starts with `prefix`
+ * (this node's, at start-up and shutdown); *n = how many. */
+int store_task_release_owner(struct store *s, const char *prefix, int64_t *n);
+
+/* Within a transaction: check the lease is still ours; KT_ENOENT if not. */
+int store_task_fence(struct store *s, int64_t seq, int64_t epoch);
+/* Within a transaction: append an output chunk (synced with the batch). */
+int store_task_add_output(struct store *s, int64_t seq, int64_t chunk,
+			  int64_t first_row, int64_t nrows, const char *data, size_t len);
+/* Within a transaction: read the input chunk holding row `row`. */
+int store_task_input_at(struct store *s, int64_t seq, int64_t row, struct buf *out,
+			int64_t *first_row, int64_t *nrows);
+
+struct store_progress {
+	int64_t cursor;           /* rows done after this batch */
+	int64_t success_count, failure_count;
+	int64_t output_chunks;
+	const char *gen_key;      /* generators: where to resume; NULL = unchanged */
+	int final_status;         /* -1 = still running, else a task_status */
+	int64_t end_timestamp;    /* with final_status */
+	int64_t lease_until_ms;   /* the lease, extended with each batch */
+};
+/* Within a transaction: record a batch's progress, fenced by epoch
+ * (KT_ENOENT when the lease or the executing state was lost). */
+int store_task_progress(struct store *s, int64_t seq, int64_t epoch,
+			const struct store_progress *p);
+
+#ifdef KT_TEST_PROVIDERS
+/* Test builds: record one application of row `key` of task `task_id`. */
+int store_test_effect(struct store *s, const char *task_id, const char *key);
+#endif
 
 /* --- tokens ----------------------------------------------------------- */
 
