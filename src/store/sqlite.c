@@ -4,7 +4,9 @@
  */
 #include "store/store.h"
 
+#include <pthread.h>
 #include <sqlite3.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -205,7 +207,44 @@ static const char *const stmt_sql[] = {
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT_COUNT]; /* prepared on first use */
+	bool writing;                    /* holds a writer turn (see below) */
 };
+
+/*
+ * Writers of this process take turns in arrival order.  SQLite has one
+ * write lock and its busy handler polls: a worker that commits a batch and
+ * begins the next one at once would win that race every time, and an HTTP
+ * request wanting to write (a stop, a new task) would starve until the task
+ * ends.  A ticket lock taken before BEGIN IMMEDIATE makes the waiting
+ * request go right after the current batch.  (Several processes on one
+ * file still meet at SQLite's lock and its busy timeout.)
+ */
+static pthread_mutex_t turn_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t turn_cond = PTHREAD_COND_INITIALIZER;
+static uint64_t turn_next, turn_serving; /* guarded by turn_lock */
+
+static void writer_enter(struct store *s)
+{
+	uint64_t ticket;
+
+	pthread_mutex_lock(&turn_lock);
+	ticket = turn_next++;
+	while (ticket != turn_serving)
+		pthread_cond_wait(&turn_cond, &turn_lock);
+	pthread_mutex_unlock(&turn_lock);
+	s->writing = true;
+}
+
+static void writer_leave(struct store *s)
+{
+	if (!s->writing)
+		return;
+	s->writing = false;
+	pthread_mutex_lock(&turn_lock);
+	turn_serving++;
+	pthread_cond_broadcast(&turn_cond);
+	pthread_mutex_unlock(&turn_lock);
+}
 
 /* Map an SQLite result code to ours, logging the unexpected ones. */
 static int fail(struct store *s, int rc, const char *what)
@@ -266,18 +305,49 @@ static int simple(struct store *s, enum stmt_id id)
 
 static int begin(struct store *s)
 {
-	return simple(s, STMT_BEGIN);
+	int rc;
+
+	writer_enter(s);
+	rc = simple(s, STMT_BEGIN);
+	if (rc)
+		writer_leave(s);
+	return rc;
 }
 
+/* On failure the transaction is still open: the caller rolls back. */
 static int commit(struct store *s)
 {
-	return simple(s, STMT_COMMIT);
+	int rc = simple(s, STMT_COMMIT);
+
+	if (!rc)
+		writer_leave(s);
+	return rc;
 }
 
 static void rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))
 		simple(s, STMT_ROLLBACK);
+	writer_leave(s);
+}
+
+/* One write statement as its own transaction, taking a writer turn. */
+static int write_one(struct store *s, sqlite3_stmt *st, const char *what, int *changes)
+{
+	int rc = begin(s);
+
+	if (rc) {
+		sqlite3_reset(st);
+		return rc;
+	}
+	rc = step_done(s, st, what);
+	if (!rc && changes)
+		*changes = sqlite3_changes(s->db);
+	if (!rc)
+		rc = commit(s);
+	if (rc)
+		rollback(s);
+	return rc;
 }
 
 static int exec(struct store *s, const char *sql)
@@ -306,17 +376,32 @@ static int pragma_int(struct store *s, const char *sql, int *out)
 	return rc == SQLITE_ROW || rc == SQLITE_DONE ? SQLITE_OK : rc;
 }
 
+/* Read the schema version, application id and object count. */
+static int read_schema(struct store *s, int *version, int *app, int *tables)
+{
+	int rc;
+
+	if ((rc = pragma_int(s, "PRAGMA user_version", version)) ||
+	    (rc = pragma_int(s, "PRAGMA application_id", app)) ||
+	    (rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", tables)))
+		return rc;
+	return 0;
+}
+
 /* Bring the schema to the current version, or say why we cannot. */
 static int migrate(struct store *s, char *why, size_t whylen)
 {
 	int version, app, tables, rc;
 	char sql[64];
 
-	if ((rc = exec(s, "BEGIN IMMEDIATE")))
+	/* The common case (every connection after the first) only reads: it
+	 * must not queue for the write lock behind running batches. */
+	rc = read_schema(s, &version, &app, &tables);
+	if (!rc && app == APPLICATION_ID && version == NMIGRATIONS)
+		return 0;
+	if ((rc = begin(s)))
 		goto sqlerr;
-	if ((rc = pragma_int(s, "PRAGMA user_version", &version)) ||
-	    (rc = pragma_int(s, "PRAGMA application_id", &app)) ||
-	    (rc = pragma_int(s, "SELECT count(*) FROM sqlite_master", &tables))) {
+	if ((rc = read_schema(s, &version, &app, &tables))) {
 		rollback(s);
 		if ((rc & 0xff) == SQLITE_NOTADB || (rc & 0xff) == SQLITE_CORRUPT) {
 			snprintf(why, whylen, "not a database, or a corrupted one (%s)",
@@ -353,7 +438,7 @@ static int migrate(struct store *s, char *why, size_t whylen)
 	snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", APPLICATION_ID);
 	if ((rc = exec(s, sql)))
 		goto fail_rb;
-	if ((rc = exec(s, "COMMIT")))
+	if ((rc = commit(s)))
 		goto fail_rb;
 	return 0;
 fail_rb:
@@ -860,7 +945,7 @@ int store_task_put_chunk(struct store *s, enum store_rows which, int64_t seq,
 	sqlite3_bind_int64(st, 2, first_row);
 	sqlite3_bind_int64(st, 3, nrows);
 	sqlite3_bind_blob64(st, 4, data, len, SQLITE_STATIC);
-	rc = step_done(s, st, "chunk insert");
+	rc = write_one(s, st, "chunk insert", NULL);
 	exec(s, "PRAGMA synchronous = FULL");
 	return rc;
 }
@@ -1074,12 +1159,19 @@ void store_tx_rollback(struct store *s)
 	rollback(s);
 }
 
-/* Run an UPDATE; KT_ENOENT when it changed no row. */
+/* Run an UPDATE (in its own transaction unless one is open); KT_ENOENT
+ * when it changed no row. */
 static int update_one(struct store *s, sqlite3_stmt *st, const char *what)
 {
-	int rc = step_done(s, st, what);
+	int changes = 0, rc;
 
-	if (!rc && sqlite3_changes(s->db) == 0)
+	if (s->writing) {
+		rc = step_done(s, st, what);
+		changes = sqlite3_changes(s->db);
+	} else {
+		rc = write_one(s, st, what, &changes);
+	}
+	if (!rc && changes == 0)
 		rc = KT_ENOENT;
 	return rc;
 }
@@ -1131,6 +1223,8 @@ int store_task_claim(struct store *s, const struct store_claim_options *o,
 
 	if (!st)
 		return KT_ESTORE;
+	if ((rc = begin(s)))
+		return rc;
 	sqlite3_bind_text(st, 1, o->owner, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, o->now_ms);
 	sqlite3_bind_int64(st, 3, o->now_ms + o->lease_ms);
@@ -1139,14 +1233,16 @@ int store_task_claim(struct store *s, const struct store_claim_options *o,
 	if (rc == SQLITE_ROW) {
 		read_task(st, out);
 		copy_col(gen_key, gen_len, st, 20);
-		rc = 0;
-		/* Finish the statement: RETURNING rows are only final at DONE. */
-		if (sqlite3_step(st) != SQLITE_DONE)
-			rc = fail(s, sqlite3_errcode(s->db), "task claim");
+		/* Finish the statement: RETURNING rows are final at DONE. */
+		rc = sqlite3_step(st) == SQLITE_DONE ? 0 : fail(s, sqlite3_errcode(s->db), "task claim");
 	} else {
 		rc = rc == SQLITE_DONE ? KT_ENOENT : fail(s, rc, "task claim");
 	}
 	sqlite3_reset(st);
+	if (!rc)
+		rc = commit(s);
+	if (rc)
+		rollback(s);
 	return rc;
 }
 
@@ -1171,21 +1267,21 @@ int store_task_release(struct store *s, int64_t seq, int64_t epoch, int64_t now_
 	sqlite3_bind_int64(st, 1, seq);
 	sqlite3_bind_int64(st, 2, epoch);
 	sqlite3_bind_int64(st, 3, now_ms);
-	return step_done(s, st, "lease release");
+	return write_one(s, st, "lease release", NULL);
 }
 
 int store_task_release_owner(struct store *s, const char *prefix, int64_t *n)
 {
 	sqlite3_stmt *st = stmt(s, STMT_TASK_RELEASE_OWNER);
-	int rc;
+	int rc, changes;
 
 	*n = 0;
 	if (!st)
 		return KT_ESTORE;
 	sqlite3_bind_text(st, 1, prefix, -1, SQLITE_STATIC);
-	rc = step_done(s, st, "lease release");
-	if (!rc)
-		*n = sqlite3_changes(s->db);
+	changes = 0;
+	rc = write_one(s, st, "lease release", &changes);
+	*n = changes;
 	return rc;
 }
 

@@ -192,6 +192,17 @@ void kt_restart(struct kt_server *s, const char *const *args)
 	spawn(s, args);
 }
 
+void kt_kill(struct kt_server *s)
+{
+	int status;
+
+	if (s->pid <= 0)
+		return;
+	kill(s->pid, SIGKILL);
+	waitpid(s->pid, &status, 0);
+	s->pid = 0;
+}
+
 int kt_term(struct kt_server *s)
 {
 	int status;

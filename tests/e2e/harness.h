@@ -39,6 +39,8 @@ void kt_start(struct kt_server *s, const char *const *args);
 void kt_start_empty(struct kt_server *s, const char *const *args);
 /* Restart the server on the same database (after kt_kill or kt_term). */
 void kt_restart(struct kt_server *s, const char *const *args);
+/* SIGKILL, and reap it. */
+void kt_kill(struct kt_server *s);
 /* SIGTERM; returns the exit status (or 128 + signal). */
 int kt_term(struct kt_server *s);
 /* kt_term, then remove the directory. */
