@@ -195,12 +195,74 @@ static void test_refuses_foreign_and_newer(void **state)
 	assert_non_null(strstr(why, "newer"));
 }
 
+static void test_claim_lease_fencing(void **state)
+{
+	struct store *s = open_ok();
+	unsigned char h[IDS_HASH_BYTES];
+	struct account m;
+	struct task_rec t = { 0 }, c1, c2;
+	struct store_claim_options o = { .owner = "n1/0", .now_ms = 1000, .lease_ms = 100,
+					 .per_account = 1 };
+	struct store_progress p = { .cursor = 1, .success_count = 1, .final_status = -1,
+				    .lease_until_ms = 1100 };
+	char gk[64];
+	int64_t n;
+
+	(void)state;
+	key("mk", h);
+	assert_int_equal(store_master_create(s, "00000000000000000000000000000000", "m", h, 1, &m), 0);
+	snprintf(t.id, sizeof(t.id), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
+	memcpy(t.account_id, m.id, sizeof(t.account_id));
+	memcpy(t.auth_account_id, m.id, sizeof(t.auth_account_id));
+	snprintf(t.category, sizeof(t.category), "c");
+	snprintf(t.action, sizeof(t.action), "a");
+	t.status = TASK_PENDING;
+	t.total_count = 2;
+	assert_int_equal(store_task_insert(s, &t), 0);
+	/* Nothing to claim until it is started. */
+	assert_int_equal(store_task_claim(s, &o, &c1, gk, sizeof(gk)), KT_ENOENT);
+	assert_int_equal(store_task_start(s, &t, "n1", 5), 0);
+	assert_int_equal(store_task_start(s, &t, "n1", 5), KT_EEXISTS);
+	assert_int_equal(store_task_claim(s, &o, &c1, gk, sizeof(gk)), 0);
+	assert_int_equal(c1.lease_epoch, 1);
+	/* Leased: nobody else gets it before the lease expires. */
+	o.owner = "n2/0";
+	assert_int_equal(store_task_claim(s, &o, &c2, gk, sizeof(gk)), KT_ENOENT);
+	o.now_ms = 1200;
+	assert_int_equal(store_task_claim(s, &o, &c2, gk, sizeof(gk)), 0);
+	assert_int_equal(c2.lease_epoch, 2);
+	/* The first owner is fenced: its batch cannot commit anything. */
+	assert_int_equal(store_tx_begin(s), 0);
+	assert_int_equal(store_task_fence(s, c1.seq, c1.lease_epoch), KT_ENOENT);
+	assert_int_equal(store_task_progress(s, c1.seq, c1.lease_epoch, &p), KT_ENOENT);
+	store_tx_rollback(s);
+	/* The second one can. */
+	assert_int_equal(store_tx_begin(s), 0);
+	assert_int_equal(store_task_fence(s, c2.seq, c2.lease_epoch), 0);
+	assert_int_equal(store_task_progress(s, c2.seq, c2.lease_epoch, &p), 0);
+	assert_int_equal(store_tx_commit(s), 0);
+	/* A node's leases are released at its restart. */
+	assert_int_equal(store_task_release_owner(s, "n2/", &n), 0);
+	assert_int_equal(n, 1);
+	o.now_ms = 1201;
+	assert_int_equal(store_task_claim(s, &o, &c1, gk, sizeof(gk)), 0);
+	assert_int_equal(c1.cursor, 1);
+	/* Stop fences the holder too. */
+	assert_int_equal(store_task_stop(s, &c1, 9), 0);
+	assert_int_equal(store_tx_begin(s), 0);
+	assert_int_equal(store_task_progress(s, c1.seq, c1.lease_epoch, &p), KT_ENOENT);
+	store_tx_rollback(s);
+	assert_int_equal(store_task_stop(s, &c1, 9), KT_ENOENT);
+	store_close(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup_teardown(test_accounts_and_tree, fresh, cleanup),
 		cmocka_unit_test_setup_teardown(test_tokens, fresh, cleanup),
 		cmocka_unit_test_setup_teardown(test_refuses_foreign_and_newer, fresh, cleanup),
+		cmocka_unit_test_setup_teardown(test_claim_lease_fencing, fresh, cleanup),
 	};
 
 	ids_init();
