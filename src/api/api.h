@@ -27,6 +27,8 @@ int tasks_delete(struct req *r);
 int tasks_input(struct req *r);
 int tasks_output(struct req *r);
 int tasks_start(struct req *r);
+int numbers_list(struct req *r);
+int numbers_get(struct req *r);
 int tasks_stop(struct req *r);
 
 /*

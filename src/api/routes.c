@@ -14,6 +14,12 @@ static const struct route routes[] = {
 	{ "/v2/accounts/{account}/children", {
 		{ HTTP_GET, accounts_children, ROUTE_AUTH | ROUTE_ACCOUNT },
 	} },
+	{ "/v2/accounts/{account}/phone_numbers", {
+		{ HTTP_GET, numbers_list, ROUTE_AUTH | ROUTE_ACCOUNT },
+	} },
+	{ "/v2/accounts/{account}/phone_numbers/{number}", {
+		{ HTTP_GET, numbers_get, ROUTE_AUTH | ROUTE_ACCOUNT },
+	} },
 	{ "/v2/accounts/{account}/tasks", {
 		{ HTTP_GET, tasks_list, ROUTE_AUTH | ROUTE_ACCOUNT },
 		{ HTTP_PUT, tasks_put, ROUTE_AUTH | ROUTE_ACCOUNT,

@@ -40,6 +40,9 @@ struct row_ctx {
 	struct store *store;
 	const struct task_rec *task;
 	int64_t row_no;              /* 0-based index of the row in the task */
+	/* The provider's own per-task cache, NULL at the start of each turn;
+	 * freed with the action's scratch_free when the turn ends. */
+	void **scratch;
 };
 
 /*
@@ -92,6 +95,7 @@ struct action {
 	const char *const *output_header;
 	row_fn apply;                     /* input actions */
 	gen_fn generate;                  /* no-input actions */
+	void (*scratch_free)(void *scratch);
 };
 
 struct provider {

@@ -95,6 +95,20 @@ static const char *const migrations[] = {
 	"ALTER TABLE tasks ADD COLUMN last_turn INTEGER NOT NULL DEFAULT 0;"     /* unix ms */
 	"ALTER TABLE tasks ADD COLUMN gen_key TEXT;"
 	"CREATE INDEX tasks_executing ON tasks(status, last_turn) WHERE status = 'executing';",
+
+	/* 4: the phone-number inventory. */
+	"CREATE TABLE numbers ("
+	"  number TEXT PRIMARY KEY,"       /* E.164 */
+	"  account_id TEXT NOT NULL DEFAULT '',"
+	"  previously_assigned_to TEXT NOT NULL DEFAULT '',"
+	"  state TEXT NOT NULL,"
+	"  module_name TEXT NOT NULL,"
+	"  auth_by TEXT NOT NULL DEFAULT '',"
+	"  features TEXT NOT NULL DEFAULT '{}',"
+	"  created INTEGER NOT NULL,"
+	"  modified INTEGER NOT NULL"
+	") WITHOUT ROWID;"
+	"CREATE INDEX numbers_account ON numbers(account_id, number);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -106,6 +120,9 @@ static const char *const migrations[] = {
 	" file_name, status, created, coalesce(list_key, 0), total_count,"       \
 	" input_chunks, output_chunks, start_timestamp, end_timestamp, node,"    \
 	" success_count, failure_count, cursor, lease_epoch"
+
+#define NUMBER_COLS "number, account_id, previously_assigned_to, state," \
+	" module_name, auth_by, features, created, modified"
 
 #define STMT_MAP(X)                                                        \
 	X(BEGIN, "BEGIN IMMEDIATE")                                        \
@@ -182,6 +199,23 @@ static const char *const migrations[] = {
 	  " lease_owner = CASE WHEN ?8 IS NULL THEN lease_owner ELSE NULL END," \
 	  " lease_until = CASE WHEN ?8 IS NULL THEN ?10 ELSE 0 END"         \
 	  " WHERE seq = ?1 AND lease_epoch = ?2 AND status = 'executing'")  \
+	X(NUMBER_GET, "SELECT " NUMBER_COLS " FROM numbers WHERE number = ?1") \
+	X(NUMBER_INSERT, "INSERT INTO numbers(number, account_id,"          \
+	  " previously_assigned_to, state, module_name, auth_by, features,"  \
+	  " created, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
+	X(NUMBER_UPDATE, "UPDATE numbers SET account_id = ?2,"              \
+	  " previously_assigned_to = ?3, state = ?4, module_name = ?5,"     \
+	  " auth_by = ?6, features = ?7, modified = ?9 WHERE number = ?1")  \
+	X(NUMBER_DELETE, "DELETE FROM numbers WHERE number = ?1")          \
+	X(NUMBER_NEXT_ACCOUNT, "SELECT " NUMBER_COLS " FROM numbers"       \
+	  " WHERE account_id = ?1 AND number > ?2 ORDER BY number LIMIT 1") \
+	X(NUMBER_NEXT_TREE, "SELECT " NUMBER_COLS " FROM numbers"          \
+	  " WHERE number > ?2 AND account_id IN (SELECT b.id FROM accounts a," \
+	  " accounts b WHERE a.id = ?1"                                    \
+	  " AND substr(b.path, 1, length(a.path)) = a.path)"               \
+	  " ORDER BY number LIMIT 1")                                      \
+	X(NUMBER_NEXT_ALL, "SELECT " NUMBER_COLS " FROM numbers"           \
+	  " WHERE number > ?2 ORDER BY number LIMIT 1")                    \
 	X(TOKEN_SWEEP, "DELETE FROM tokens WHERE expires <= ?1")           \
 	X(TOKEN_COUNT, "SELECT count(*) FROM tokens WHERE account_id = ?1") \
 	X(TOKEN_INSERT, "INSERT INTO tokens(hash, account_id, created, expires)" \
@@ -1360,6 +1394,87 @@ int store_task_progress(struct store *s, int64_t seq, int64_t epoch,
 	}
 	sqlite3_bind_int64(st, 10, p->lease_until_ms);
 	return update_one(s, st, "task progress");
+}
+
+/* --- the number inventory ---------------------------------------------- */
+
+static void read_number(sqlite3_stmt *st, struct number_rec *n)
+{
+	copy_col(n->number, sizeof(n->number), st, 0);
+	copy_col(n->account_id, sizeof(n->account_id), st, 1);
+	copy_col(n->previously_assigned_to, sizeof(n->previously_assigned_to), st, 2);
+	copy_col(n->state, sizeof(n->state), st, 3);
+	copy_col(n->module_name, sizeof(n->module_name), st, 4);
+	copy_col(n->auth_by, sizeof(n->auth_by), st, 5);
+	copy_col(n->features, sizeof(n->features), st, 6);
+	n->created = sqlite3_column_int64(st, 7);
+	n->modified = sqlite3_column_int64(st, 8);
+}
+
+static int one_number(struct store *s, sqlite3_stmt *st, struct number_rec *out)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc == SQLITE_ROW)
+		read_number(st, out);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return 0;
+	return rc == SQLITE_DONE ? KT_ENOENT : fail(s, rc, "number read");
+}
+
+int store_number_get(struct store *s, const char *number, struct number_rec *out)
+{
+	sqlite3_stmt *st = stmt(s, STMT_NUMBER_GET);
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	return one_number(s, st, out);
+}
+
+int store_number_put(struct store *s, const struct number_rec *n, bool insert)
+{
+	sqlite3_stmt *st = stmt(s, insert ? STMT_NUMBER_INSERT : STMT_NUMBER_UPDATE);
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_text(st, 1, n->number, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, n->account_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 3, n->previously_assigned_to, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 4, n->state, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 5, n->module_name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, n->auth_by, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, n->features, -1, SQLITE_STATIC);
+	if (insert)
+		sqlite3_bind_int64(st, 8, n->created);
+	sqlite3_bind_int64(st, 9, n->modified);
+	return step_done(s, st, insert ? "number insert" : "number update");
+}
+
+int store_number_delete(struct store *s, const char *number)
+{
+	sqlite3_stmt *st = stmt(s, STMT_NUMBER_DELETE);
+
+	if (!st)
+		return KT_ESTORE;
+	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	return step_done(s, st, "number delete");
+}
+
+int store_number_next(struct store *s, enum number_scope scope, const char *account_id,
+		      const char *after, struct number_rec *out)
+{
+	static const enum stmt_id ids[] = { STMT_NUMBER_NEXT_ACCOUNT, STMT_NUMBER_NEXT_TREE,
+					    STMT_NUMBER_NEXT_ALL };
+	sqlite3_stmt *st = stmt(s, ids[scope]);
+
+	if (!st)
+		return KT_ESTORE;
+	if (scope != NUMBERS_ALL)
+		sqlite3_bind_text(st, 1, account_id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, after ? after : "", -1, SQLITE_STATIC);
+	return one_number(s, st, out);
 }
 
 #ifdef KT_TEST_PROVIDERS

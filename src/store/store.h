@@ -249,6 +249,37 @@ struct store_progress {
 int store_task_progress(struct store *s, int64_t seq, int64_t epoch,
 			const struct store_progress *p);
 
+/* --- the number inventory ---------------------------------------------- */
+
+#define STORE_NUMBER_MAX 16          /* "+" and up to 15 digits */
+#define STORE_FEATURES_MAX 4096      /* bytes of a number's features (JSON) */
+
+struct number_rec {
+	char number[STORE_NUMBER_MAX + 1];
+	char account_id[IDS_ACCOUNT_LEN + 1];             /* "" = unassigned */
+	char previously_assigned_to[IDS_ACCOUNT_LEN + 1]; /* "" = none */
+	char state[16];
+	char module_name[32];
+	char auth_by[IDS_ACCOUNT_LEN + 1];                /* who last changed it */
+	char features[STORE_FEATURES_MAX + 1];            /* JSON object, flat */
+	int64_t created, modified;                        /* gregorian seconds */
+};
+
+/* A number by its E.164 form; KT_ENOENT when absent. */
+int store_number_get(struct store *s, const char *number, struct number_rec *out);
+/* Insert (KT_EEXISTS when present) or update a number. */
+int store_number_put(struct store *s, const struct number_rec *n, bool insert);
+int store_number_delete(struct store *s, const char *number);
+
+enum number_scope { NUMBERS_OF_ACCOUNT, NUMBERS_OF_TREE, NUMBERS_ALL };
+/*
+ * The first number after `after` ("" = from the start), in number order,
+ * owned by `account_id` (NUMBERS_OF_ACCOUNT), by it or a descendant
+ * (NUMBERS_OF_TREE), or any (NUMBERS_ALL).  KT_ENOENT at the end.
+ */
+int store_number_next(struct store *s, enum number_scope scope, const char *account_id,
+		      const char *after, struct number_rec *out);
+
 #ifdef KT_TEST_PROVIDERS
 /* Test builds: record one application of row `key` of task `task_id`. */
 int store_test_effect(struct store *s, const char *task_id, const char *key);

@@ -32,6 +32,7 @@ struct worker {
 
 	/* The task of the current turn. */
 	struct task_rec task;
+	void *scratch;                  /* the provider's, for this turn */
 	const struct action *act;
 	char gen_key[STORE_GEN_KEY_MAX + 1];
 	char **in_names;                /* input header */
@@ -217,7 +218,7 @@ static bool batch_full(struct worker *w)
 static int input_row_cb(void *arg, const struct csv_row *row)
 {
 	struct worker *w = arg;
-	struct row_ctx ctx = { w->st, &w->task, w->task.cursor + w->rows };
+	struct row_ctx ctx = { w->st, &w->task, w->task.cursor + w->rows, &w->scratch };
 	struct row in = { row->n, (const char *const *)w->in_names, row->cell, row->len };
 	struct row_out o;
 	int rc;
@@ -300,7 +301,7 @@ static int run_input(struct worker *w)
 /* Run a generator until the batch is full or it is done. */
 static int run_generator(struct worker *w, bool *done)
 {
-	struct row_ctx ctx = { w->st, &w->task, 0 };
+	struct row_ctx ctx = { w->st, &w->task, 0, &w->scratch };
 	struct row_out o;
 	int rc;
 
@@ -405,8 +406,18 @@ static void mark_internal_error(struct worker *w, int why)
 	}
 }
 
+static void run_turn_inner(struct worker *w);
+
 /* One turn on one claimed task. */
 static void run_turn(struct worker *w)
+{
+	run_turn_inner(w);
+	if (w->scratch && w->act && w->act->scratch_free)
+		w->act->scratch_free(w->scratch);
+	w->scratch = NULL;
+}
+
+static void run_turn_inner(struct worker *w)
 {
 	int64_t end = now_ms() + w->e->cfg->turn_ms;
 	int rc = load_headers(w), busy = 0;
