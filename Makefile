@@ -4,13 +4,14 @@
 #   make test       install missing packages, build (-Werror), run every test
 #   make test-asan  the whole suite under AddressSanitizer + UBSan
 #   make build      release build of build/ktaskd only
+#   make bench      benchmarks against the storage engine (BENCH_ROWS=N)
 #   make clean
 
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 RUN_ARGS ?=
 
-.PHONY: all build run test test-asan deps deps-test clean
+.PHONY: all build run test test-asan bench deps deps-test clean
 
 all: build
 
@@ -40,6 +41,10 @@ test-asan: deps-test
 	@cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:quarantine_size_mb=16 \
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
+
+# Benchmarks (not part of make test): BENCH_ROWS=10000 for a quick run.
+bench:
+	@./bench/run.sh
 
 clean:
 	rm -rf build build-test build-asan build-tsan

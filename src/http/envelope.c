@@ -97,8 +97,12 @@ int req_fail_msg(struct req *r, int code, const char *why)
 /* `"key":` then the string value, for the hand-built envelope. */
 static int put_kv(struct buf *b, const char *key, const char *value)
 {
-	int rc = buf_printf(b, ",\"%s\":", key);
+	int rc = buf_puts(b, ",\"");
 
+	if (!rc)
+		rc = buf_puts(b, key);
+	if (!rc)
+		rc = buf_puts(b, "\":");
 	return rc ? rc : json_put_str(b, value);
 }
 
@@ -131,7 +135,9 @@ int envelope_render(struct req *r, const char *node, const char *version,
 	if (!rc)
 		rc = json_put_str(out, r->auth_token ? r->auth_token : "");
 	if (!rc)
-		rc = buf_printf(out, ",\"data\":%s", data);
+		rc = buf_puts(out, ",\"data\":");
+	if (!rc)
+		rc = buf_puts(out, data);
 	if (!rc && r->err)
 		rc = buf_printf(out, ",\"error\":\"%d\"", r->status);
 	if (!rc && r->err)

@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/cache.h"
 #include "base/err.h"
 #include "base/gtime.h"
 #include "base/ids.h"
@@ -48,6 +49,16 @@ struct server {
 	pthread_mutex_t stores_lock;       /* guards stores */
 	struct store_list *stores;
 	pthread_key_t store_key;           /* this thread's struct store */
+	/* Facts that never change while true: a token's account (until it
+	 * expires; tokens are never revoked early), and whether an account
+	 * covers another with the latter's record (accounts never move). */
+	struct cache *tokens;              /* token hash -> struct account */
+	struct cache *access;              /* auth id + target id -> struct access */
+};
+
+struct access {
+	bool covers;
+	struct account target;
 };
 
 static const struct {
@@ -234,14 +245,19 @@ static int authenticate(struct req *r)
 	int64_t expires;
 	int rc;
 
+	int64_t now = gtime_now();
+
 	if (!*r->auth_token)
 		return req_fail(r, KT_EUNAUTH, NULL);
 	ids_hash(r->auth_token, strlen(r->auth_token), hash);
-	rc = store_token_lookup(r->store, hash, gtime_now(), &r->auth, &expires);
-	if (rc == KT_ENOENT)
-		return req_fail(r, KT_EUNAUTH, NULL);
-	if (rc)
-		return req_fail(r, rc, NULL);
+	if (!cache_get(r->srv->tokens, hash, sizeof(hash), &r->auth, now)) {
+		rc = store_token_lookup(r->store, hash, now, &r->auth, &expires);
+		if (rc == KT_ENOENT)
+			return req_fail(r, KT_EUNAUTH, NULL);
+		if (rc)
+			return req_fail(r, rc, NULL);
+		cache_put(r->srv->tokens, hash, sizeof(hash), &r->auth, expires);
+	}
 	r->authed = true;
 	return 0;
 }
@@ -250,11 +266,19 @@ static int authenticate(struct req *r)
 static int authorize_account(struct req *r)
 {
 	const char *id = r->param[0];
+	char key[2 * IDS_ACCOUNT_LEN];
+	struct access acc;
 	bool covers;
 	int rc;
 
 	if (!ids_is_hex(id, strlen(id), IDS_ACCOUNT_LEN))
 		return req_fail_id(r, KT_EBADID, id);
+	memcpy(key, r->auth.id, IDS_ACCOUNT_LEN);
+	memcpy(key + IDS_ACCOUNT_LEN, id, IDS_ACCOUNT_LEN);
+	if (cache_get(r->srv->access, key, sizeof(key), &acc, 0)) {
+		r->target = acc.target;
+		return 0;
+	}
 	rc = store_account_covers(r->store, r->auth.id, id, &covers);
 	if (rc)
 		return req_fail(r, rc, NULL);
@@ -267,7 +291,13 @@ static int authorize_account(struct req *r)
 		return req_fail(r, KT_EFORBIDDEN, NULL);
 	}
 	rc = store_account_get(r->store, id, &r->target);
-	return rc ? req_fail(r, rc, NULL) : 0;
+	if (rc)
+		return req_fail(r, rc, NULL);
+	/* Only positive answers are kept: a refused pair costs its queries. */
+	acc.covers = true;
+	acc.target = r->target;
+	cache_put(r->srv->access, key, sizeof(key), &acc, INT64_MAX);
+	return 0;
 }
 
 /*
@@ -620,6 +650,13 @@ int server_start(const struct server_options *opt, struct server **out,
 		free(s);
 		return KT_EINTERNAL;
 	}
+	s->tokens = cache_create(4096, sizeof(struct account));
+	s->access = cache_create(4096, sizeof(struct access));
+	if (!s->tokens || !s->access) {
+		snprintf(why, whylen, "out of memory");
+		rc = KT_ENOMEM;
+		goto fail;
+	}
 	if ((rc = bind_listen(s, s->cfg->listen, why, whylen)))
 		goto fail;
 	threads = s->cfg->http_threads ? (unsigned)s->cfg->http_threads : ncores();
@@ -646,6 +683,8 @@ int server_start(const struct server_options *opt, struct server **out,
 fail:
 	if (s->listen_fd >= 0)
 		close(s->listen_fd);
+	cache_destroy(s->tokens);
+	cache_destroy(s->access);
 	pthread_key_delete(s->store_key);
 	free(s);
 	return rc;
@@ -687,6 +726,8 @@ void server_stop(struct server *s, int64_t timeout_s)
 		store_close(n->store);
 		free(n);
 	}
+	cache_destroy(s->tokens);
+	cache_destroy(s->access);
 	pthread_key_delete(s->store_key);
 	pthread_mutex_destroy(&s->stores_lock);
 	free(s);
