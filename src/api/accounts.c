@@ -50,7 +50,7 @@ int accounts_put(struct req *r)
 	unsigned char hash[IDS_HASH_BYTES];
 	char id[IDS_ACCOUNT_LEN + 1], key[IDS_SECRET_LEN + 1];
 	struct account a;
-	const char *name;
+	const char *name = NULL;
 	json_t *data;
 	int rc;
 

@@ -23,7 +23,7 @@
 	  "task worker threads; 0 = number of cores")                          \
 	X(INT, max_running, "max-running-per-account", "4", 1, 100000, "N",    \
 	  "tasks of one account that workers run at the same time")           \
-	X(INT, batch_rows, "batch-rows", "1000", 1, 1000000, "N",              \
+	X(INT, batch_rows, "batch-rows", "5000", 1, 1000000, "N",              \
 	  "rows per batch transaction of a running task")                      \
 	X(INT, batch_ms, "batch-ms", "200", 1, 60000, "MS",                    \
 	  "a batch commits after this long even if it has fewer rows")         \
@@ -61,6 +61,8 @@
 	  "N", "request line + headers per request, in bytes")                 \
 	X(INT, page_size_max, "max-page-size", "1000", 1, 1000000, "N",        \
 	  "largest page_size a listing accepts")                               \
+	X(INT, cache_bytes, "db-cache", "8M", 0, INT64_MAX, "BYTES",            \
+	  "SQLite page cache of each worker's connection")                     \
 	X(INT, busy_timeout_ms, "busy-timeout", "5000", 0, 600000, "MS",       \
 	  "how long a database writer waits for another one")                  \
 	X(INT, shutdown_timeout, "shutdown-timeout", "30", 0, 3600, "SECONDS", \

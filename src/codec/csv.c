@@ -101,7 +101,7 @@ static int end_cell(struct csv_reader *r)
 
 	if (r->ncells == r->lim.max_cells)
 		return fail(r, KT_ETOOBIG, "more than %zu cells in a row", r->lim.max_cells);
-	if (!utf8_valid(r->row.data ? r->row.data + r->cell_start : "", len))
+	if (!r->trusted && !utf8_valid(r->row.data ? r->row.data + r->cell_start : "", len))
 		return fail(r, KT_EINVALID, "invalid UTF-8");
 	r->offs[r->ncells] = r->cell_start;
 	r->lens[r->ncells] = len;
@@ -140,6 +140,16 @@ static int end_row(struct csv_reader *r)
 	r->ncells = 0;
 	r->state = CSV_FIELD_START;
 	return 0;
+}
+
+/* Append n ordinary bytes to the current cell, under the caps. */
+static int add_run(struct csv_reader *r, const char *p, size_t n)
+{
+	if (r->row.len - r->cell_start + n > r->lim.max_cell_bytes)
+		return fail(r, KT_ETOOBIG, "cell longer than %zu bytes", r->lim.max_cell_bytes);
+	if (r->row.len + n > r->lim.max_row_bytes + r->ncells)
+		return fail(r, KT_ETOOBIG, "row longer than %zu bytes", r->lim.max_row_bytes);
+	return buf_append(&r->row, p, n) ? fail(r, KT_ENOMEM, "out of memory") : 0;
 }
 
 static int add_byte(struct csv_reader *r, char c)
@@ -207,6 +217,20 @@ int csv_feed(struct csv_reader *r, const char *p, size_t n)
 			r->state = CSV_UNQUOTED;
 			/* fall through */
 		case CSV_UNQUOTED:
+			if (c != ',' && c != '\n' && c != '\r') {
+				/* The run of ordinary bytes up to the next special one,
+				 * in one append. */
+				size_t k = i + 1;
+
+				while (k < n && p[k] != ',' && p[k] != '\n' && p[k] != '\r' &&
+				       p[k] != '\0')
+					k++;
+				if ((rc = add_run(r, p + i, k - i)))
+					return rc;
+				r->pos += k - i - 1;
+				i = k - 1;
+				break;
+			}
 			if (c == ',') {
 				if ((rc = end_cell(r)))
 					return rc;
@@ -281,9 +305,9 @@ int csv_put_cell(struct buf *b, const char *v, size_t len)
 
 	if (!v)
 		return 0;
-	quote = len == 0 || v[0] == ' ' || v[len - 1] == ' ' ||
-		memchr(v, ',', len) || memchr(v, '"', len) ||
-		memchr(v, '\n', len) || memchr(v, '\r', len);
+	quote = len == 0 || v[0] == ' ' || v[len - 1] == ' ';
+	for (size_t i = 0; i < len && !quote; i++)
+		quote = v[i] == ',' || v[i] == '"' || v[i] == '\n' || v[i] == '\r';
 	if (!quote)
 		return buf_append(b, v, len);
 	if ((rc = buf_putc(b, '"')))

@@ -61,6 +61,7 @@ struct csv_reader {
 	bool *nulls;              /* [max_cells] */
 	const char **ptrs;        /* [max_cells]: handed to the callback */
 	uint64_t pos;             /* bytes consumed, including the last row's end */
+	bool trusted;             /* input this program wrote: skip UTF-8 checks */
 	char why[160];            /* reason of the last error */
 	int err;                  /* sticky: once failed, always failed */
 };

@@ -39,6 +39,17 @@ static const char *const modules[] = {
 	"knm_voip_innovations", NULL
 };
 
+/* Bounded string copy (snprintf("%s") without the formatting cost). */
+static void copy(char *dst, size_t n, const char *src)
+{
+	size_t len = strlen(src);
+
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, src, len);
+	dst[len] = '\0';
+}
+
 /* --- rules --------------------------------------------------------------- */
 
 int number_normalize(const char *in, char *out, size_t outlen)
@@ -150,11 +161,15 @@ static int covers(struct row_ctx *ctx, const char *req, const char *target, enum
 
 	if (!s)
 		return KT_ENOMEM;
-	for (unsigned i = 0; i < CACHE_SIZE; i++)
-		if (!strcmp(s->e[i].req, req) && !strcmp(s->e[i].target, target)) {
+	/* Rows of one file mostly repeat the same pair: try the last first. */
+	for (unsigned k = 0; k < CACHE_SIZE; k++) {
+		unsigned i = (s->next + CACHE_SIZE - 1 - k) % CACHE_SIZE;
+
+		if (!strcmp(s->e[i].target, target) && !strcmp(s->e[i].req, req)) {
 			*out = s->e[i].answer;
 			return 0;
 		}
+	}
 	if (!ids_is_hex(target, strlen(target), IDS_ACCOUNT_LEN)) {
 		*out = COVER_NO_ACCOUNT;
 		return 0;
@@ -168,8 +183,8 @@ static int covers(struct row_ctx *ctx, const char *req, const char *target, enum
 			return rc;
 		*out = rc == KT_ENOENT ? COVER_NO_ACCOUNT : COVER_NO;
 	}
-	snprintf(s->e[s->next].req, sizeof(s->e[0].req), "%s", req);
-	snprintf(s->e[s->next].target, sizeof(s->e[0].target), "%s", target);
+	copy(s->e[s->next].req, sizeof(s->e[0].req), req);
+	copy(s->e[s->next].target, sizeof(s->e[0].target), target);
 	s->e[s->next].answer = *out;
 	s->next = (s->next + 1) % CACHE_SIZE;
 	return 0;
@@ -208,7 +223,7 @@ static int is_master(struct row_ctx *ctx, const char *req, bool *out)
 		if (rc && rc != KT_ENOENT)
 			return rc;
 		s->master = !rc && a.depth == 0;
-		snprintf(s->master_of, sizeof(s->master_of), "%s", req);
+		copy(s->master_of, sizeof(s->master_of), req);
 	}
 	*out = s->master == 1;
 	return 0;
@@ -259,14 +274,32 @@ static int row_number(const struct row *in, struct row_out *out, char *num)
 	return ROW_OK;
 }
 
+/* Decimal of a non-negative integer into buf (24 bytes). */
+static void fmt_int(char *buf, int64_t v)
+{
+	char tmp[24];
+	size_t n = 0;
+
+	do {
+		tmp[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v > 0 && n < sizeof(tmp));
+	for (size_t i = 0; i < n; i++)
+		buf[i] = tmp[n - 1 - i];
+	buf[n] = '\0';
+}
+
 /* Write a number's record into the output row. */
 static int emit_number(struct row_out *out, const struct number_rec *n)
 {
 	char created[24], modified[24];
 	int rc = 0;
 
-	snprintf(created, sizeof(created), "%lld", (long long)n->created);
-	snprintf(modified, sizeof(modified), "%lld", (long long)n->modified);
+	fmt_int(created, n->created);
+	if (n->modified == n->created)
+		memcpy(modified, created, sizeof(created));
+	else
+		fmt_int(modified, n->modified);
 	rc |= row_out_set(out, "number", n->number);
 	/* Empty values are null cells, not "". */
 	rc |= row_out_set(out, "account_id", *n->account_id ? n->account_id : NULL);
@@ -325,10 +358,10 @@ static int move(struct row_ctx *ctx, struct number_rec *n, const char *state,
 	if (strcmp(n->account_id, account) && n->account_id[0])
 		snprintf(n->previously_assigned_to, sizeof(n->previously_assigned_to), "%s",
 			 n->account_id);
-	snprintf(n->account_id, sizeof(n->account_id), "%s", account);
-	snprintf(n->state, sizeof(n->state), "%s", state);
-	snprintf(n->auth_by, sizeof(n->auth_by), "%s", req);
-	n->modified = gtime_now();
+	copy(n->account_id, sizeof(n->account_id), account);
+	copy(n->state, sizeof(n->state), state);
+	copy(n->auth_by, sizeof(n->auth_by), req);
+	n->modified = ctx->now;
 	if ((rc = store_number_put(ctx->store, n, false)))
 		return rc;
 	return emit_number(out, n);
@@ -340,14 +373,15 @@ static int create(struct row_ctx *ctx, const char *num, const char *state, const
 	struct number_rec n;
 	int rc;
 
-	memset(&n, 0, sizeof(n));
-	snprintf(n.number, sizeof(n.number), "%s", num);
-	snprintf(n.account_id, sizeof(n.account_id), "%s", account);
-	snprintf(n.state, sizeof(n.state), "%s", state);
-	snprintf(n.module_name, sizeof(n.module_name), "%s", module);
-	snprintf(n.auth_by, sizeof(n.auth_by), "%s", req);
-	snprintf(n.features, sizeof(n.features), "{}");
-	n.created = n.modified = gtime_now();
+	/* No memset: every field is set below (features is 4 KiB). */
+	n.previously_assigned_to[0] = '\0';
+	copy(n.number, sizeof(n.number), num);
+	copy(n.account_id, sizeof(n.account_id), account);
+	copy(n.state, sizeof(n.state), state);
+	copy(n.module_name, sizeof(n.module_name), module);
+	copy(n.auth_by, sizeof(n.auth_by), req);
+	copy(n.features, sizeof(n.features), "{}");
+	n.created = n.modified = ctx->now;
 	if ((rc = store_number_put(ctx->store, &n, true)))
 		return rc == KT_EEXISTS ? row_fail(out, "number %s already exists", num) : rc;
 	return emit_number(out, &n);
@@ -369,15 +403,18 @@ static int nm_add(struct row_ctx *ctx, const struct row *in, struct row_out *out
 		return row_fail(out, "unknown module_name '%.40s'", module);
 	if ((rc = check_target(ctx, req, account ? account : "", out)))
 		return rc;
-	rc = store_number_get(ctx->store, num, &n);
-	if (rc == KT_ENOENT)
-		return create(ctx, num, "in_service", account, module, req, out);
-	if (rc)
+	/* Most added numbers are new: try the insert first, look only when
+	 * the number turns out to exist. */
+	rc = create(ctx, num, "in_service", account, module, req, out);
+	if (rc != ROW_FAILED || !strstr(out->error, "already exists"))
+		return rc;
+	if ((rc = store_number_get(ctx->store, num, &n)))
 		return rc;
 	/* A number back in the pool can be taken; any other exists. */
 	if (strcmp(n.state, "available") && strcmp(n.state, "released"))
-		return row_fail(out, "number %s already exists", num);
-	snprintf(n.module_name, sizeof(n.module_name), "%s", module);
+		return ROW_FAILED;
+	out->error[0] = '\0';
+	copy(n.module_name, sizeof(n.module_name), module);
 	return move(ctx, &n, "in_service", account, req, out);
 }
 
@@ -467,10 +504,10 @@ static int nm_update(struct row_ctx *ctx, const struct row *in, struct row_out *
 		free(text);
 		return row_fail(out, "features longer than %d bytes", STORE_FEATURES_MAX);
 	}
-	snprintf(n.features, sizeof(n.features), "%s", text);
+	copy(n.features, sizeof(n.features), text);
 	free(text);
-	snprintf(n.auth_by, sizeof(n.auth_by), "%s", req);
-	n.modified = gtime_now();
+	copy(n.auth_by, sizeof(n.auth_by), req);
+	n.modified = ctx->now;
 	if ((rc = store_number_put(ctx->store, &n, false)))
 		return rc;
 	return emit_number(out, &n);
@@ -511,7 +548,7 @@ static int nm_delete(struct row_ctx *ctx, const struct row *in, struct row_out *
 	if (rc || (rc = store_number_delete(ctx->store, num)))
 		return rc;
 	snprintf(n.state, sizeof(n.state), "deleted");
-	n.modified = gtime_now();
+	n.modified = ctx->now;
 	return emit_number(out, &n);
 }
 

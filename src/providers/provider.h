@@ -40,6 +40,7 @@ struct row_ctx {
 	struct store *store;
 	const struct task_rec *task;
 	int64_t row_no;              /* 0-based index of the row in the task */
+	int64_t now;                 /* gregorian seconds, one value per batch */
 	/* The provider's own per-task cache, NULL at the start of each turn;
 	 * freed with the action's scratch_free when the turn ends. */
 	void **scratch;
@@ -55,6 +56,7 @@ struct row_out {
 	const char *const *name;     /* the output header */
 	struct buf *vals;            /* the values, owned by the engine */
 	size_t *off;                 /* [n] offset in vals, or (size_t)-1 = unset */
+	size_t hint;                 /* where row_out_set looks first */
 	char error[256];             /* why the row failed */
 };
 

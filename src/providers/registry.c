@@ -53,9 +53,14 @@ const char *row_get(const struct row *r, const char *name)
 
 int row_out_set(struct row_out *o, const char *name, const char *value)
 {
-	for (size_t i = 0; i < o->n; i++) {
+	/* Providers mostly set columns in header order: start where the last
+	 * one was found. */
+	for (size_t k = 0; k < o->n; k++) {
+		size_t i = (o->hint + k) % o->n;
+
 		if (strcmp(o->name[i], name))
 			continue;
+		o->hint = i + 1;
 		if (!value) {
 			o->off[i] = (size_t)-1;
 			return 0;

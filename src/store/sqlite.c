@@ -529,6 +529,12 @@ int store_open(const char *path, const struct store_options *opt,
 		 (long long)opt->busy_timeout_ms);
 	if ((rc = exec(s, sql)))
 		goto out;
+	if (opt->cache_bytes > 0) {
+		snprintf(sql, sizeof(sql), "PRAGMA cache_size = -%lld",
+			 (long long)(opt->cache_bytes / 1024));
+		if ((rc = exec(s, sql)))
+			goto out;
+	}
 	if ((rc = migrate(s, why, whylen)))
 		goto out;
 	*out = s;

@@ -31,6 +31,7 @@ struct store;
 
 struct store_options {
 	int64_t busy_timeout_ms; /* wait for another writer this long */
+	int64_t cache_bytes;     /* page cache; 0 = SQLite's default (2 MB) */
 };
 
 struct account {

@@ -56,6 +56,7 @@ struct worker {
 	size_t *off;
 	int64_t rows, ok, failed;
 	int64_t deadline_ms;
+	int64_t now;                    /* gregorian seconds at the batch's start */
 	int fault;                      /* a provider's or the engine's error */
 };
 
@@ -203,6 +204,7 @@ static void out_reset(struct worker *w, struct row_out *o)
 	o->name = w->out_names;
 	o->vals = &w->vals;
 	o->off = w->off;
+	o->hint = 0;
 	o->error[0] = '\0';
 	for (size_t i = 0; i < w->out_n; i++)
 		w->off[i] = (size_t)-1;
@@ -218,7 +220,7 @@ static bool batch_full(struct worker *w)
 static int input_row_cb(void *arg, const struct csv_row *row)
 {
 	struct worker *w = arg;
-	struct row_ctx ctx = { w->st, &w->task, w->task.cursor + w->rows, &w->scratch };
+	struct row_ctx ctx = { w->st, &w->task, w->task.cursor + w->rows, w->now, &w->scratch };
 	struct row in = { row->n, (const char *const *)w->in_names, row->cell, row->len };
 	struct row_out o;
 	int rc;
@@ -301,7 +303,7 @@ static int run_input(struct worker *w)
 /* Run a generator until the batch is full or it is done. */
 static int run_generator(struct worker *w, bool *done)
 {
-	struct row_ctx ctx = { w->st, &w->task, 0, &w->scratch };
+	struct row_ctx ctx = { w->st, &w->task, 0, w->now, &w->scratch };
 	struct row_out o;
 	int rc;
 
@@ -345,6 +347,7 @@ static int run_batch(struct worker *w)
 
 	w->rows = w->ok = w->failed = 0;
 	w->deadline_ms = start + w->e->cfg->batch_ms;
+	w->now = gtime_now();
 	buf_reset(&w->out);
 	memcpy(key_before, w->gen_key, sizeof(key_before));
 	if ((rc = store_tx_begin(w->st)))
@@ -503,7 +506,8 @@ static void worker_release(struct worker *w)
 int engine_start(const struct config *cfg, const char *node, struct engine **out,
 		 char *why, size_t whylen)
 {
-	struct store_options so = { .busy_timeout_ms = cfg->busy_timeout_ms };
+	struct store_options so = { .busy_timeout_ms = cfg->busy_timeout_ms,
+				    .cache_bytes = cfg->cache_bytes };
 	struct csv_limits lim = { (size_t)cfg->max_cell_bytes, (size_t)cfg->max_row_bytes,
 				  (size_t)cfg->max_columns };
 	struct engine *e = calloc(1, sizeof(*e));
@@ -535,7 +539,10 @@ int engine_start(const struct config *cfg, const char *node, struct engine **out
 		buf_init(&w->out, (size_t)-1);
 		buf_init(&w->vals, (size_t)-1);
 		w->chunk_row = -1;
-		if ((rc = csv_reader_init(&w->rd, &lim, NULL, NULL)) ||
+		/* Stored rows were checked on the way in. */
+		if ((rc = csv_reader_init(&w->rd, &lim, NULL, NULL)) == 0)
+			w->rd.trusted = true;
+		if (rc ||
 		    (rc = store_open(cfg->db, &so, &w->st, why, whylen)))
 			goto fail;
 	}
