@@ -96,9 +96,11 @@ static const char *const migrations[] = {
 	"ALTER TABLE tasks ADD COLUMN gen_key TEXT;"
 	"CREATE INDEX tasks_executing ON tasks(status, last_turn) WHERE status = 'executing';",
 
-	/* 4: the phone-number inventory. */
+	/* 4: the phone-number inventory.  The key is the E.164 number's
+	 * digits as an integer (15 digits fit): one B-tree keyed by integers is
+	 * much cheaper to insert into than text keys. */
 	"CREATE TABLE numbers ("
-	"  number TEXT PRIMARY KEY,"       /* E.164 */
+	"  num INTEGER PRIMARY KEY,"       /* E.164 without the '+' */
 	"  account_id TEXT NOT NULL DEFAULT '',"
 	"  previously_assigned_to TEXT NOT NULL DEFAULT '',"
 	"  state TEXT NOT NULL,"
@@ -107,8 +109,8 @@ static const char *const migrations[] = {
 	"  features TEXT NOT NULL DEFAULT '{}',"
 	"  created INTEGER NOT NULL,"
 	"  modified INTEGER NOT NULL"
-	") WITHOUT ROWID;"
-	"CREATE INDEX numbers_account ON numbers(account_id, number);",
+	");"
+	"CREATE INDEX numbers_account ON numbers(account_id, num);",
 };
 
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -121,7 +123,7 @@ static const char *const migrations[] = {
 	" input_chunks, output_chunks, start_timestamp, end_timestamp, node,"    \
 	" success_count, failure_count, cursor, lease_epoch"
 
-#define NUMBER_COLS "number, account_id, previously_assigned_to, state," \
+#define NUMBER_COLS "num, account_id, previously_assigned_to, state," \
 	" module_name, auth_by, features, created, modified"
 
 #define STMT_MAP(X)                                                        \
@@ -199,23 +201,23 @@ static const char *const migrations[] = {
 	  " lease_owner = CASE WHEN ?8 IS NULL THEN lease_owner ELSE NULL END," \
 	  " lease_until = CASE WHEN ?8 IS NULL THEN ?10 ELSE 0 END"         \
 	  " WHERE seq = ?1 AND lease_epoch = ?2 AND status = 'executing'")  \
-	X(NUMBER_GET, "SELECT " NUMBER_COLS " FROM numbers WHERE number = ?1") \
-	X(NUMBER_INSERT, "INSERT INTO numbers(number, account_id,"          \
+	X(NUMBER_GET, "SELECT " NUMBER_COLS " FROM numbers WHERE num = ?1") \
+	X(NUMBER_INSERT, "INSERT INTO numbers(num, account_id,"             \
 	  " previously_assigned_to, state, module_name, auth_by, features,"  \
 	  " created, modified) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)") \
 	X(NUMBER_UPDATE, "UPDATE numbers SET account_id = ?2,"              \
 	  " previously_assigned_to = ?3, state = ?4, module_name = ?5,"     \
-	  " auth_by = ?6, features = ?7, modified = ?9 WHERE number = ?1")  \
-	X(NUMBER_DELETE, "DELETE FROM numbers WHERE number = ?1")          \
+	  " auth_by = ?6, features = ?7, modified = ?9 WHERE num = ?1")     \
+	X(NUMBER_DELETE, "DELETE FROM numbers WHERE num = ?1")             \
 	X(NUMBER_NEXT_ACCOUNT, "SELECT " NUMBER_COLS " FROM numbers"       \
-	  " WHERE account_id = ?1 AND number > ?2 ORDER BY number LIMIT 1") \
+	  " WHERE account_id = ?1 AND num > ?2 ORDER BY num LIMIT 1")      \
 	X(NUMBER_NEXT_TREE, "SELECT " NUMBER_COLS " FROM numbers"          \
-	  " WHERE number > ?2 AND account_id IN (SELECT b.id FROM accounts a," \
+	  " WHERE num > ?2 AND account_id IN (SELECT b.id FROM accounts a,"  \
 	  " accounts b WHERE a.id = ?1"                                    \
 	  " AND substr(b.path, 1, length(a.path)) = a.path)"               \
-	  " ORDER BY number LIMIT 1")                                      \
+	  " ORDER BY num LIMIT 1")                                         \
 	X(NUMBER_NEXT_ALL, "SELECT " NUMBER_COLS " FROM numbers"           \
-	  " WHERE number > ?2 ORDER BY number LIMIT 1")                    \
+	  " WHERE num > ?2 ORDER BY num LIMIT 1")                          \
 	X(TOKEN_SWEEP, "DELETE FROM tokens WHERE expires <= ?1")           \
 	X(TOKEN_COUNT, "SELECT count(*) FROM tokens WHERE account_id = ?1") \
 	X(TOKEN_INSERT, "INSERT INTO tokens(hash, account_id, created, expires)" \
@@ -1404,9 +1406,24 @@ int store_task_progress(struct store *s, int64_t seq, int64_t epoch,
 
 /* --- the number inventory ---------------------------------------------- */
 
+/* "+14155550100" <-> 14155550100; -1 for anything else. */
+static int64_t number_key(const char *number)
+{
+	int64_t v = 0;
+
+	if (!number || *number++ != '+' || !*number)
+		return -1;
+	for (; *number; number++) {
+		if (*number < '0' || *number > '9' || v > INT64_MAX / 10 - 9)
+			return -1;
+		v = v * 10 + (*number - '0');
+	}
+	return v;
+}
+
 static void read_number(sqlite3_stmt *st, struct number_rec *n)
 {
-	copy_col(n->number, sizeof(n->number), st, 0);
+	snprintf(n->number, sizeof(n->number), "+%lld", (long long)sqlite3_column_int64(st, 0));
 	copy_col(n->account_id, sizeof(n->account_id), st, 1);
 	copy_col(n->previously_assigned_to, sizeof(n->previously_assigned_to), st, 2);
 	copy_col(n->state, sizeof(n->state), st, 3);
@@ -1435,7 +1452,7 @@ int store_number_get(struct store *s, const char *number, struct number_rec *out
 
 	if (!st)
 		return KT_ESTORE;
-	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, number_key(number));
 	return one_number(s, st, out);
 }
 
@@ -1445,7 +1462,9 @@ int store_number_put(struct store *s, const struct number_rec *n, bool insert)
 
 	if (!st)
 		return KT_ESTORE;
-	sqlite3_bind_text(st, 1, n->number, -1, SQLITE_STATIC);
+	if (number_key(n->number) < 0)
+		return KT_EINVALID;
+	sqlite3_bind_int64(st, 1, number_key(n->number));
 	sqlite3_bind_text(st, 2, n->account_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 3, n->previously_assigned_to, -1, SQLITE_STATIC);
 	sqlite3_bind_text(st, 4, n->state, -1, SQLITE_STATIC);
@@ -1464,7 +1483,7 @@ int store_number_delete(struct store *s, const char *number)
 
 	if (!st)
 		return KT_ESTORE;
-	sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 1, number_key(number));
 	return step_done(s, st, "number delete");
 }
 
@@ -1479,7 +1498,7 @@ int store_number_next(struct store *s, enum number_scope scope, const char *acco
 		return KT_ESTORE;
 	if (scope != NUMBERS_ALL)
 		sqlite3_bind_text(st, 1, account_id, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, after ? after : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, after && *after ? number_key(after) : -1);
 	return one_number(s, st, out);
 }
 
