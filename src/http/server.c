@@ -95,7 +95,8 @@ uint64_t server_error_count(const struct server *s, int code)
 int server_store(struct server *s, struct store **out)
 {
 	struct store *st = pthread_getspecific(s->store_key);
-	struct store_options so = { .busy_timeout_ms = s->cfg->busy_timeout_ms };
+	struct store_options so = { .busy_timeout_ms = s->cfg->busy_timeout_ms,
+				    .background_checkpoints = true };
 	struct store_list *node;
 	char why[256];
 	int rc;

@@ -523,6 +523,12 @@ int store_open(const char *path, const struct store_options *opt,
 		rc = exec(s, "PRAGMA synchronous = FULL");
 	if (!rc)
 		rc = exec(s, "PRAGMA foreign_keys = ON");
+	/* Checkpoints run on the engine's checkpointer thread, never in the
+	 * middle of a committing batch (see store_checkpoint). */
+	if (!rc && opt->background_checkpoints)
+		rc = exec(s, "PRAGMA wal_autocheckpoint = 0");
+	if (!rc)
+		rc = exec(s, "PRAGMA journal_size_limit = 67108864");
 	if (rc) {
 		snprintf(why, whylen, "cannot use %s: %s", path, sqlite3_errmsg(s->db));
 		goto out;
@@ -1419,6 +1425,24 @@ static int64_t number_key(const char *number)
 		v = v * 10 + (*number - '0');
 	}
 	return v;
+}
+
+int store_checkpoint(struct store *s, bool restart, int *wal_frames, int *copied)
+{
+	int rc;
+
+	/* A restart needs the write lock: take a writer turn like everyone. */
+	if (restart)
+		writer_enter(s);
+	rc = sqlite3_wal_checkpoint_v2(s->db, NULL,
+				       restart ? SQLITE_CHECKPOINT_RESTART : SQLITE_CHECKPOINT_PASSIVE,
+				       wal_frames, copied);
+	if (restart)
+		writer_leave(s);
+
+	if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED)
+		return KT_EBUSY;
+	return rc == SQLITE_OK ? 0 : fail(s, rc, "checkpoint");
 }
 
 static void read_number(sqlite3_stmt *st, struct number_rec *n)

@@ -32,6 +32,8 @@ struct store;
 struct store_options {
 	int64_t busy_timeout_ms; /* wait for another writer this long */
 	int64_t cache_bytes;     /* page cache; 0 = SQLite's default (2 MB) */
+	/* No automatic checkpoint at commit: someone calls store_checkpoint. */
+	bool background_checkpoints;
 };
 
 struct account {
@@ -249,6 +251,15 @@ struct store_progress {
  * (KT_ENOENT when the lease or the executing state was lost). */
 int store_task_progress(struct store *s, int64_t seq, int64_t epoch,
 			const struct store_progress *p);
+
+/*
+ * Copy what the WAL holds back into the database file.  A passive
+ * checkpoint blocks nobody but cannot let the WAL start over while writers
+ * keep committing; `restart` waits for the current writer and makes the
+ * next one start the WAL from its beginning (bounding its size).
+ * *wal_frames and *copied say how far it got.
+ */
+int store_checkpoint(struct store *s, bool restart, int *wal_frames, int *copied);
 
 /* --- the number inventory ---------------------------------------------- */
 

@@ -69,6 +69,8 @@ struct engine {
 	pthread_cond_t cond;
 	unsigned wakeups;
 	atomic_bool stopping;
+	pthread_t checkpointer;
+	struct store *ckpt_store;       /* the checkpointer's connection */
 };
 
 static int64_t now_ms(void)
@@ -483,6 +485,36 @@ static void *worker_main(void *arg)
 	return NULL;
 }
 
+/*
+ * The checkpointer: copies the WAL back into the database file every
+ * 100 ms, off the path of the batches (a checkpoint inside a batch's commit
+ * would stall that task for as long as the copy takes).
+ */
+static void *checkpointer_main(void *arg)
+{
+	struct engine *e = arg;
+	int frames = 0, copied, rc;
+
+	while (!atomic_load(&e->stopping)) {
+		struct timespec ts;
+
+		/* Past 64 MiB of WAL (16384 pages of 4 KiB), make it start over. */
+		rc = store_checkpoint(e->ckpt_store, frames > 16384, &frames, &copied);
+		if (rc && rc != KT_EBUSY)
+			log_warn("engine: checkpoint failed: %s", kt_err_message(rc));
+		pthread_mutex_lock(&e->lock);
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 100 * 1000000L;
+		if (ts.tv_nsec >= 1000000000L)
+			ts.tv_sec++, ts.tv_nsec -= 1000000000L;
+		if (!atomic_load(&e->stopping))
+			pthread_cond_timedwait(&e->cond, &e->lock, &ts);
+		pthread_mutex_unlock(&e->lock);
+	}
+	store_checkpoint(e->ckpt_store, true, &frames, &copied);
+	return NULL;
+}
+
 void engine_wake(struct engine *e)
 {
 	if (!e)
@@ -507,7 +539,8 @@ int engine_start(const struct config *cfg, const char *node, struct engine **out
 		 char *why, size_t whylen)
 {
 	struct store_options so = { .busy_timeout_ms = cfg->busy_timeout_ms,
-				    .cache_bytes = cfg->cache_bytes };
+				    .cache_bytes = cfg->cache_bytes,
+				    .background_checkpoints = true };
 	struct csv_limits lim = { (size_t)cfg->max_cell_bytes, (size_t)cfg->max_row_bytes,
 				  (size_t)cfg->max_columns };
 	struct engine *e = calloc(1, sizeof(*e));
@@ -554,12 +587,21 @@ int engine_start(const struct config *cfg, const char *node, struct engine **out
 	}
 	if (released)
 		log_info("engine: resuming %lld task(s) this node was running", (long long)released);
+	if ((rc = store_open(cfg->db, &so, &e->ckpt_store, why, whylen)))
+		goto fail;
+	if (pthread_create(&e->checkpointer, NULL, checkpointer_main, e)) {
+		snprintf(why, whylen, "cannot start the checkpointer thread");
+		rc = KT_EINTERNAL;
+		goto fail;
+	}
 	for (int i = 0; i < e->nworkers; i++) {
 		if (pthread_create(&e->workers[i].thread, NULL, worker_main, &e->workers[i])) {
 			snprintf(why, whylen, "cannot start worker threads");
 			atomic_store(&e->stopping, true);
+			engine_wake(e);
 			for (int k = 0; k < i; k++)
 				pthread_join(e->workers[k].thread, NULL);
+			pthread_join(e->checkpointer, NULL);
 			rc = KT_EINTERNAL;
 			goto fail;
 		}
@@ -569,6 +611,7 @@ int engine_start(const struct config *cfg, const char *node, struct engine **out
 fail:
 	for (int i = 0; i < e->nworkers; i++)
 		worker_release(&e->workers[i]);
+	store_close(e->ckpt_store);
 	free(e->workers);
 	free(e);
 	return rc;
@@ -582,8 +625,10 @@ void engine_stop(struct engine *e)
 	engine_wake(e);
 	for (int i = 0; i < e->nworkers; i++)
 		pthread_join(e->workers[i].thread, NULL);
+	pthread_join(e->checkpointer, NULL);
 	for (int i = 0; i < e->nworkers; i++)
 		worker_release(&e->workers[i]);
+	store_close(e->ckpt_store);
 	pthread_mutex_destroy(&e->lock);
 	pthread_cond_destroy(&e->cond);
 	free(e->workers);
