@@ -11,7 +11,10 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE ?= cmake
 RUN_ARGS ?=
 
-.PHONY: all build run test test-asan bench deps deps-test clean
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = csv json url upload
+
+.PHONY: all build run test test-asan test-tsan bench fuzz deps deps-test clean
 
 all: build
 
@@ -42,9 +45,24 @@ test-asan: deps-test
 		UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
 		ctest --output-on-failure -j $(JOBS)
 
+# libFuzzer targets (clang): each runs FUZZ_SECONDS on a working corpus seeded
+# from tests/fuzz/corpus/<target>; finds land in build-fuzz/crash-*.
+fuzz:
+	@./scripts/deps.sh test fuzz
+	@CC=clang $(CMAKE) -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DKT_FUZZ=ON -DKT_TESTS=OFF >/dev/null
+	@$(CMAKE) --build build-fuzz -j $(JOBS) >/dev/null
+	@for t in $(FUZZ_TARGETS); do \
+		mkdir -p tests/fuzz/corpus-run/$$t; \
+		echo "fuzz: $$t for $(FUZZ_SECONDS) s"; \
+		(cd build-fuzz && ./fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+			-artifact_prefix=./ ../tests/fuzz/corpus-run/$$t ../tests/fuzz/corpus/$$t \
+			2> fuzz-$$t.log) || { tail -40 build-fuzz/fuzz-$$t.log; exit 1; }; \
+		grep -E 'DONE|stat::number_of_executed_units' build-fuzz/fuzz-$$t.log | tail -2; \
+	done
+
 # Benchmarks (not part of make test): BENCH_ROWS=10000 for a quick run.
 bench:
 	@./bench/run.sh
 
 clean:
-	rm -rf build build-test build-asan build-tsan
+	rm -rf build build-test build-asan build-tsan build-fuzz

@@ -305,7 +305,10 @@ int csv_put_cell(struct buf *b, const char *v, size_t len)
 
 	if (!v)
 		return 0;
-	quote = len == 0 || v[0] == ' ' || v[len - 1] == ' ';
+	/* A cell starting with a byte order mark is quoted: unquoted at the
+	 * start of a file, a reader would take it for the file's BOM. */
+	quote = len == 0 || v[0] == ' ' || v[len - 1] == ' ' ||
+		(len >= 3 && !memcmp(v, bom, 3));
 	for (size_t i = 0; i < len && !quote; i++)
 		quote = v[i] == ',' || v[i] == '"' || v[i] == '\n' || v[i] == '\r';
 	if (!quote)

@@ -74,6 +74,15 @@ struct route {
 
 struct server;
 
+/*
+ * The route of `routes` whose pattern matches `path`, or NULL; the
+ * "{name}" segments are returned in params (borrowed from path, not
+ * NUL-terminated: lengths in plen).  Pure; fuzzed by tests/fuzz/fuzz_url.c.
+ */
+const struct route *http_route_match(const struct route *routes, size_t n,
+				     const struct url_path *path,
+				     const char **params, size_t *plen, size_t *nparams);
+
 struct req {
 	struct server *srv;               /* borrowed */
 	const struct config *cfg;         /* borrowed; the server's settings */

@@ -180,36 +180,52 @@ static int too_big(struct req *r, int64_t cap)
 			json_pack("{s:{s:{s:s}}}", "file", "maxSize", "message", msg));
 }
 
-/* Find the route whose pattern matches the path; fills r->param. */
-static const struct route *route_match(struct server *s, struct req *r)
+const struct route *http_route_match(const struct route *routes, size_t n,
+				     const struct url_path *path,
+				     const char **params, size_t *plen, size_t *nparams)
 {
-	for (size_t i = 0; i < s->opt.nroutes; i++) {
-		const struct route *rt = &s->opt.routes[i];
+	for (size_t i = 0; i < n; i++) {
+		const struct route *rt = &routes[i];
 		struct url_path pat;
 		size_t np = 0;
 		bool ok;
 
-		if (url_split(rt->pattern, &pat) || pat.n != r->path.n)
+		if (url_split(rt->pattern, &pat) || pat.n != path->n)
 			continue;
 		ok = true;
 		for (size_t k = 0; ok && k < pat.n; k++) {
 			if (pat.seg[k][0] == '{')
 				continue;
-			ok = pat.len[k] == r->path.len[k] &&
-			     !memcmp(pat.seg[k], r->path.seg[k], pat.len[k]);
+			ok = pat.len[k] == path->len[k] &&
+			     !memcmp(pat.seg[k], path->seg[k], pat.len[k]);
 		}
 		if (!ok)
 			continue;
 		for (size_t k = 0; k < pat.n && np < ROUTE_MAX_PARAMS; k++)
-			if (pat.seg[k][0] == '{')
-				r->param[np++] = strndup(r->path.seg[k], r->path.len[k]);
-		r->nparam = np;
-		for (size_t k = 0; k < np; k++)
-			if (!r->param[k])
-				return NULL;
+			if (pat.seg[k][0] == '{') {
+				params[np] = path->seg[k];
+				plen[np++] = path->len[k];
+			}
+		*nparams = np;
 		return rt;
 	}
 	return NULL;
+}
+
+/* Find the route whose pattern matches the path; fills r->param. */
+static const struct route *route_match(struct server *s, struct req *r)
+{
+	const char *params[ROUTE_MAX_PARAMS];
+	size_t plen[ROUTE_MAX_PARAMS], np = 0;
+	const struct route *rt = http_route_match(s->opt.routes, s->opt.nroutes, &r->path,
+						  params, plen, &np);
+
+	if (!rt)
+		return NULL;
+	for (size_t k = 0; k < np; k++)
+		if (!(r->param[r->nparam++] = strndup(params[k], plen[k])))
+			return NULL;
+	return rt;
 }
 
 static void allow_list(const struct route *rt, char *out, size_t n)

@@ -216,6 +216,26 @@ static void test_writer_round_trip(void **state)
 	buf_release(&out);
 }
 
+/* Found by fuzz_csv: a first cell starting with U+FEFF was written bare,
+ * and read back as the file's BOM, losing the character. */
+static void test_writer_quotes_leading_bom(void **state)
+{
+	const char *cells[] = { "\xef\xbb\xbfx" };
+	size_t lens[] = { 4 };
+	struct buf b, out;
+
+	(void)state;
+	buf_init(&b, 256);
+	buf_init(&out, 256);
+	assert_int_equal(csv_put_row(&b, 1, cells, lens), 0);
+	assert_string_equal(buf_str(&b), "\"\xef\xbb\xbfx\"");
+	buf_putc(&b, '\n');
+	assert_int_equal(parse(b.data, b.len, &out, NULL), 0);
+	assert_string_equal(buf_str(&out), "\xef\xbb\xbfx\n");
+	buf_release(&b);
+	buf_release(&out);
+}
+
 static void test_utf8(void **state)
 {
 	(void)state;
@@ -237,6 +257,7 @@ int main(void)
 		cmocka_unit_test(test_callback_stops_reader),
 		cmocka_unit_test(test_line_numbers),
 		cmocka_unit_test(test_writer_round_trip),
+		cmocka_unit_test(test_writer_quotes_leading_bom),
 		cmocka_unit_test(test_utf8),
 	};
 
