@@ -100,7 +100,8 @@ static int parse_args(int argc, char **argv, struct config *cfg,
 
 static int open_store(const struct config *cfg, struct store **st)
 {
-	struct store_options so = { .busy_timeout_ms = cfg->busy_timeout_ms };
+	struct store_options so = { .busy_timeout_ms = cfg->busy_timeout_ms,
+				    .sync_normal = !strcmp(cfg->sync, "normal") };
 	char why[512];
 
 	if (store_open(cfg->db, &so, st, why, sizeof(why))) {
@@ -239,6 +240,10 @@ static int cmd_serve(int argc, char **argv, struct config *cfg)
 			return serve_usage(stdout), 0;
 	if ((rc = parse_args(argc, argv, cfg, NULL, NULL, NULL, &npos, 0)))
 		return serve_usage(stderr), rc;
+	if (strcmp(cfg->sync, "full") && strcmp(cfg->sync, "normal")) {
+		fprintf(stderr, "ktaskd: --sync must be full or normal\n");
+		return EXIT_USAGE;
+	}
 	if ((level = log_level_parse(cfg->log_level)) < 0) {
 		fprintf(stderr, "ktaskd: --log-level must be debug, info, warn or error\n");
 		return EXIT_USAGE;

@@ -63,6 +63,9 @@
 	  "largest page_size a listing accepts")                               \
 	X(INT, cache_bytes, "db-cache", "8M", 0, INT64_MAX, "BYTES",            \
 	  "SQLite page cache of each worker's connection")                     \
+	X(STR, sync, "sync", "full", 0, 0, "MODE",                              \
+	  "full: a committed batch survives power loss; normal: it survives "  \
+	  "a crash of ktaskd, and the last ones may be lost on power loss")    \
 	X(INT, busy_timeout_ms, "busy-timeout", "5000", 0, 600000, "MS",       \
 	  "how long a database writer waits for another one")                  \
 	X(INT, shutdown_timeout, "shutdown-timeout", "30", 0, 3600, "SECONDS", \

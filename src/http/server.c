@@ -96,6 +96,7 @@ int server_store(struct server *s, struct store **out)
 {
 	struct store *st = pthread_getspecific(s->store_key);
 	struct store_options so = { .busy_timeout_ms = s->cfg->busy_timeout_ms,
+				    .sync_normal = !strcmp(s->cfg->sync, "normal"),
 				    .background_checkpoints = true };
 	struct store_list *node;
 	char why[256];

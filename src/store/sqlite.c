@@ -244,6 +244,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT_COUNT]; /* prepared on first use */
 	bool writing;                    /* holds a writer turn (see below) */
+	const char *sync;                /* "PRAGMA synchronous = ..." of this store */
 };
 
 /*
@@ -515,12 +516,16 @@ int store_open(const char *path, const struct store_options *opt,
 	sqlite3_busy_timeout(s->db, (int)opt->busy_timeout_ms);
 	/*
 	 * WAL lets readers (HTTP threads) go on while a worker commits a batch.
-	 * synchronous=FULL syncs the WAL at every commit, so a committed batch
-	 * survives power loss, not only a process crash.
+	 * synchronous=FULL (the default) syncs the WAL at every commit, so a
+	 * committed batch survives power loss, not only a process crash; NORMAL
+	 * syncs at checkpoints only: still crash-safe, but a power loss may
+	 * take the last commits back (each task then resumes from an earlier
+	 * cursor, its effects undone with them: still exactly once).
 	 */
+	s->sync = opt->sync_normal ? "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL";
 	rc = exec(s, "PRAGMA journal_mode = WAL");
 	if (!rc)
-		rc = exec(s, "PRAGMA synchronous = FULL");
+		rc = exec(s, s->sync);
 	if (!rc)
 		rc = exec(s, "PRAGMA foreign_keys = ON");
 	/* Checkpoints run on the engine's checkpointer thread, never in the
@@ -994,7 +999,7 @@ int store_task_put_chunk(struct store *s, enum store_rows which, int64_t seq,
 	sqlite3_bind_int64(st, 3, nrows);
 	sqlite3_bind_blob64(st, 4, data, len, SQLITE_STATIC);
 	rc = write_one(s, st, "chunk insert", NULL);
-	exec(s, "PRAGMA synchronous = FULL");
+	exec(s, s->sync);
 	return rc;
 }
 

@@ -32,6 +32,8 @@ struct store;
 struct store_options {
 	int64_t busy_timeout_ms; /* wait for another writer this long */
 	int64_t cache_bytes;     /* page cache; 0 = SQLite's default (2 MB) */
+	/* synchronous=NORMAL instead of FULL (see --sync in README). */
+	bool sync_normal;
 	/* No automatic checkpoint at commit: someone calls store_checkpoint. */
 	bool background_checkpoints;
 };

@@ -539,6 +539,7 @@ int engine_start(const struct config *cfg, const char *node, struct engine **out
 		 char *why, size_t whylen)
 {
 	struct store_options so = { .busy_timeout_ms = cfg->busy_timeout_ms,
+				    .sync_normal = !strcmp(cfg->sync, "normal"),
 				    .cache_bytes = cfg->cache_bytes,
 				    .background_checkpoints = true };
 	struct csv_limits lim = { (size_t)cfg->max_cell_bytes, (size_t)cfg->max_row_bytes,

@@ -262,14 +262,17 @@ int kt_http(struct kt_server *s, const char *method, const char *path,
 {
 	struct sink b = { NULL, 0 }, h = { NULL, 0 };
 	struct curl_slist *hl = NULL;
-	char url[4096], tok[200];
+	char *url, tok[200];
 	CURL *c = curl_easy_init();
 	CURLcode rc;
 
 	memset(out, 0, sizeof(*out));
 	if (!c)
 		return -1;
-	snprintf(url, sizeof(url), "%s%s", s->base, path);
+	if (asprintf(&url, "%s%s", s->base, path) < 0) {
+		curl_easy_cleanup(c);
+		return -1;
+	}
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method);
 	if (!strcmp(method, "HEAD"))
@@ -280,6 +283,7 @@ int kt_http(struct kt_server *s, const char *method, const char *path,
 	curl_easy_setopt(c, CURLOPT_HEADERDATA, &h);
 	curl_easy_setopt(c, CURLOPT_TIMEOUT, 60L);
 	curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(c, CURLOPT_PATH_AS_IS, 1L);
 	if (body) {
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
@@ -297,6 +301,7 @@ int kt_http(struct kt_server *s, const char *method, const char *path,
 		curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &out->status);
 	curl_slist_free_all(hl);
 	curl_easy_cleanup(c);
+	free(url);
 	out->body = b.p ? b.p : strdup("");
 	out->len = b.len;
 	out->headers = h.p ? h.p : strdup("");
