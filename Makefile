@@ -3,6 +3,7 @@
 #   make run        install missing packages, build, serve on 127.0.0.1:8000
 #   make test       install missing packages, build (-Werror), run every test
 #   make test-asan  the whole suite under AddressSanitizer + UBSan
+#   make test-tsan  the engine's tests under ThreadSanitizer
 #   make build      release build of build/ktaskd only
 #   make bench      benchmarks against the storage engine (BENCH_ROWS=N)
 #   make clean
@@ -63,6 +64,13 @@ fuzz:
 # Benchmarks (not part of make test): BENCH_ROWS=10000 for a quick run.
 bench:
 	@./bench/run.sh
+
+# The engine's tests (and the store's) under ThreadSanitizer.
+test-tsan: deps-test
+	@$(CMAKE) -S . -B build-tsan -DCMAKE_BUILD_TYPE=Debug -DKT_WERROR=ON -DKT_SANITIZE=tsan >/dev/null
+	@$(CMAKE) --build build-tsan -j $(JOBS)
+	@cd build-tsan && TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1" \
+		ctest --output-on-failure -R 'engine|numbers|store|tasks_in' -j 1
 
 clean:
 	rm -rf build build-test build-asan build-tsan build-fuzz
