@@ -15,7 +15,9 @@ RUN_ARGS ?=
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS = csv json url upload
 
-.PHONY: all build run test test-asan test-tsan bench fuzz deps deps-test clean
+TORTURE_ROUNDS ?= 5
+
+.PHONY: all build run test test-asan test-tsan bench fuzz torture deps deps-test clean
 
 all: build
 
@@ -60,6 +62,10 @@ fuzz:
 			2> fuzz-$$t.log) || { tail -40 build-fuzz/fuzz-$$t.log; exit 1; }; \
 		grep -E 'DONE|stat::number_of_executed_units' build-fuzz/fuzz-$$t.log | tail -2; \
 	done
+
+# Crash torture: SIGKILL at random moments, then check against a model.
+torture: build
+	@./tests/torture/torture.sh $(TORTURE_ROUNDS)
 
 # Benchmarks (not part of make test): BENCH_ROWS=10000 for a quick run.
 bench:
