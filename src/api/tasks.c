@@ -297,8 +297,8 @@ static int ingest_records(struct req *r, struct create *c, json_t *records)
 		json_object_foreach(rec, key, v) {
 			if (json_is_object(v) || json_is_array(v)) {
 				snprintf(msg, sizeof(msg),
-					 "record %zu, key \"%.64s\": nested objects and arrays are not allowed",
-					 i, key);
+					 "record %zu, key \"%.*s\": nested objects and arrays are not allowed",
+					 i, utf8_prefix(key, 64), key);
 				rc = records_error(r, msg);
 				goto out;
 			}

@@ -45,6 +45,22 @@ bool utf8_valid(const char *s, size_t n)
 	return true;
 }
 
+int utf8_prefix(const char *s, size_t max)
+{
+	size_t n = strnlen(s, max);
+
+	/* Back off over continuation bytes, then over the lead byte of a
+	 * sequence the cut left incomplete. */
+	if (n < strlen(s)) {
+		size_t k = n;
+
+		while (k > 0 && ((unsigned char)s[k] & 0xc0) == 0x80)
+			k--;
+		n = k;
+	}
+	return (int)n;
+}
+
 int csv_reader_init(struct csv_reader *r, const struct csv_limits *lim,
 		    csv_row_fn fn, void *arg)
 {

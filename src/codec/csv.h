@@ -91,5 +91,8 @@ int csv_put_row(struct buf *b, size_t n, const char *const *cell, const size_t *
 
 /* True when p[0..n) is valid UTF-8 (no overlongs, no surrogates). */
 bool utf8_valid(const char *p, size_t n);
+/* The length of the longest prefix of the C string s, at most max bytes,
+ * that does not end inside a UTF-8 sequence (for "%.*s" in messages). */
+int utf8_prefix(const char *s, size_t max);
 
 #endif

@@ -21,6 +21,7 @@
 #include "base/gtime.h"
 #include "base/ids.h"
 #include "base/log.h"
+#include "codec/csv.h"
 #include "codec/json.h"
 #include "http/http.h"
 #include "http/internal.h"
@@ -359,7 +360,8 @@ static int prepare(struct server *s, struct req *r, const char *url,
 	if ((dup = req_query_dup(r))) {
 		char msg[160];
 
-		snprintf(msg, sizeof(msg), "query parameter '%.64s' given more than once", dup);
+		snprintf(msg, sizeof(msg), "query parameter '%.*s' given more than once",
+			 utf8_prefix(dup, 64), dup);
 		return req_fail_msg(r, KT_EINVALID, msg), 1;
 	}
 	len = req_header(r, "Content-Length");

@@ -17,6 +17,7 @@
 #include "base/err.h"
 #include "base/gtime.h"
 #include "base/ids.h"
+#include "codec/csv.h"
 #include "providers/provider.h"
 #include "store/store.h"
 
@@ -270,7 +271,7 @@ static int row_number(const struct row *in, struct row_out *out, char *num)
 	const char *v = row_get(in, "number");
 
 	if (number_normalize(v, num, STORE_NUMBER_MAX + 1))
-		return row_fail(out, "invalid number '%.40s'", v ? v : "");
+		return row_fail(out, "invalid number '%.*s'", utf8_prefix(v ? v : "", 40), v ? v : "");
 	return ROW_OK;
 }
 
@@ -400,7 +401,7 @@ static int nm_add(struct row_ctx *ctx, const struct row *in, struct row_out *out
 	if (!module || !*module)
 		module = "knm_local";
 	else if (!number_module_known(module))
-		return row_fail(out, "unknown module_name '%.40s'", module);
+		return row_fail(out, "unknown module_name '%.*s'", utf8_prefix(module, 40), module);
 	if ((rc = check_target(ctx, req, account ? account : "", out)))
 		return rc;
 	/* Most added numbers are new: try the insert first, look only when

@@ -98,6 +98,12 @@ static int on_csv_row(void *arg, const struct csv_row *row)
 	return ingest_row(in, row->n, row->cell, row->len) ? in->err : 0;
 }
 
+/* The most bytes one row can take once written as a CSV line. */
+static size_t line_cap(const struct ingest_limits *lim)
+{
+	return lim->csv.max_row_bytes * 2 + lim->csv.max_cells * 3 + 16;
+}
+
 int ingest_create(struct store *s, const struct action *act,
 		  const struct task_rec *t, const struct ingest_limits *lim,
 		  struct ingest **out)
@@ -114,8 +120,10 @@ int ingest_create(struct store *s, const struct action *act,
 	in->task.status = TASK_UPLOADING;
 	in->task.total_count = 0;
 	in->lim = *lim;
-	buf_init(&in->header, lim->csv.max_row_bytes * 2 + 16);
-	buf_init(&in->chunk, TASK_CHUNK_BYTES + lim->csv.max_row_bytes * 2 + 16);
+	/* A row rendered back as CSV can double in size (every byte a quote)
+	 * and gain two quotes and a comma per cell. */
+	buf_init(&in->header, line_cap(lim));
+	buf_init(&in->chunk, TASK_CHUNK_BYTES + line_cap(lim));
 	in->missing = json_array();
 	if (!in->missing || (rc = csv_reader_init(&in->rd, &lim->csv, on_csv_row, in))) {
 		json_decref(in->missing);
@@ -169,7 +177,8 @@ int ingest_header(struct ingest *in, size_t n, const char *const *cell,
 			if (!strcmp(names[k], names[i])) {
 				char why[200];
 
-				snprintf(why, sizeof(why), "column '%.64s' appears twice", names[i]);
+				snprintf(why, sizeof(why), "column '%.*s' appears twice",
+					 utf8_prefix(names[i], 64), names[i]);
 				rc = format_error(in, 1, why);
 				break;
 			}

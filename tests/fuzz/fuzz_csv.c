@@ -60,6 +60,8 @@ static int parse(const uint8_t *data, size_t size, unsigned seed, struct sink *s
 	return rc;
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct sink whole, chunked, again;

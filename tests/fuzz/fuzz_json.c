@@ -12,6 +12,8 @@
 #include "codec/csv.h"
 #include "codec/json.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char why[200], *s;

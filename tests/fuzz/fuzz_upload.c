@@ -23,6 +23,8 @@ static int count_tasks(void *arg, const struct task_rec *t)
 	return 0;
 }
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const struct provider *p = provider_find("number_management");

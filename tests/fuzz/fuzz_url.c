@@ -11,6 +11,8 @@
 #include "codec/url.h"
 #include "http/http.h"
 
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const char *params[ROUTE_MAX_PARAMS];

@@ -245,6 +245,12 @@ static void test_utf8(void **state)
 	assert_false(utf8_valid("\xed\xa0\x80", 3)); /* surrogate */
 	assert_false(utf8_valid("\xe2\x82", 2));     /* truncated */
 	assert_false(utf8_valid("\xf5\x80\x80\x80", 4));
+	/* Found by fuzz_upload: "%.64s" cut a name inside a UTF-8 sequence,
+	 * the error message was not valid UTF-8 and the reply lost its data. */
+	assert_int_equal(utf8_prefix("ab\xef\xbb\xbf", 4), 2);
+	assert_int_equal(utf8_prefix("ab\xef\xbb\xbf", 5), 5);
+	assert_int_equal(utf8_prefix("abc", 10), 3);
+	assert_int_equal(utf8_prefix("\xc3\xa9", 1), 0);
 }
 
 int main(void)
