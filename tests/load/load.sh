@@ -89,12 +89,12 @@ for j in "${jobs_pids[@]}"; do wait "$j" || true; done
 rss_end=$(rss_kb)
 kill -TERM "$pid"; wait "$pid" || { echo "load: server exit status $?"; exit 1; }; pid=""
 
+[ -f "$work/lost" ] || : > "$work/lost"
 total=$(cat "$work"/client-*.codes | wc -l)
 fivexx=$(cat "$work"/client-*.codes | grep -c '^5' || true)
 other=$(cat "$work"/client-*.codes | grep -vc '^[2]' || true)
 tasks=$(cat "$work"/client-*.ids | grep -vc '^deleted' || true)
-lost=$(wc -l < "$work/lost" 2>/dev/null || echo 0)
-[ -f "$work/lost" ] || : > "$work/lost"
+lost=$(wc -l < "$work/lost")
 printf 'load: %d requests, %d tasks, 5xx %d, non-2xx %d, lost %d\n' "$total" "$tasks" "$fivexx" "$other" "$lost"
 printf 'load: rss after warm-up %d kB, at the end %d kB (%+.1f%%)\n' "$rss_warm" "$rss_end" \
 	"$(awk "BEGIN { print ($rss_end - $rss_warm) * 100 / $rss_warm }")"
