@@ -177,6 +177,25 @@ static int add_byte(struct csv_reader *r, char c)
 	return buf_putc(&r->row, c) ? fail(r, KT_ENOMEM, "out of memory") : 0;
 }
 
+/* A comma ends the cell, a CR or LF the row (a CR's LF is skipped later). */
+static int separator(struct csv_reader *r, char c)
+{
+	int rc;
+
+	if (c == ',') {
+		if ((rc = end_cell(r)))
+			return rc;
+		r->state = CSV_FIELD_START;
+		return 0;
+	}
+	r->after_cr = c == '\r';
+	if ((rc = end_row(r)))
+		return rc;
+	r->line++;
+	r->row_line = r->line;
+	return 0;
+}
+
 void csv_reader_reset(struct csv_reader *r)
 {
 	buf_reset(&r->row);
@@ -247,16 +266,9 @@ int csv_feed(struct csv_reader *r, const char *p, size_t n)
 				i = k - 1;
 				break;
 			}
-			if (c == ',') {
-				if ((rc = end_cell(r)))
+			if (c == ',' || c == '\n' || c == '\r') {
+				if ((rc = separator(r, c)))
 					return rc;
-				r->state = CSV_FIELD_START;
-			} else if (c == '\n' || c == '\r') {
-				r->after_cr = c == '\r';
-				if ((rc = end_row(r)))
-					return rc;
-				r->line++;
-				r->row_line = r->line;
 			} else if ((rc = add_byte(r, c))) {
 				return rc;
 			}
@@ -276,16 +288,9 @@ int csv_feed(struct csv_reader *r, const char *p, size_t n)
 				r->state = CSV_QUOTED;
 				if ((rc = add_byte(r, c)))
 					return rc;
-			} else if (c == ',') {
-				if ((rc = end_cell(r)))
+			} else if (c == ',' || c == '\n' || c == '\r') {
+				if ((rc = separator(r, c)))
 					return rc;
-				r->state = CSV_FIELD_START;
-			} else if (c == '\n' || c == '\r') {
-				r->after_cr = c == '\r';
-				if ((rc = end_row(r)))
-					return rc;
-				r->line++;
-				r->row_line = r->line;
 			} else {
 				return fail(r, KT_EINVALID, "character after a closing quote");
 			}

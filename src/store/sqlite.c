@@ -183,8 +183,6 @@ static const char *const migrations[] = {
 	  "   AND u.lease_until >= ?2) < ?4"                               \
 	  "  ORDER BY t.last_turn, t.seq LIMIT 1)"                         \
 	  " RETURNING " TASK_COLS ", coalesce(gen_key, '')")               \
-	X(TASK_RENEW, "UPDATE tasks SET lease_until = ?3"                  \
-	  " WHERE seq = ?1 AND lease_epoch = ?2 AND status = 'executing'") \
 	X(TASK_RELEASE, "UPDATE tasks SET lease_owner = NULL, lease_until = 0," \
 	  " last_turn = ?3 WHERE seq = ?1 AND lease_epoch = ?2")           \
 	X(TASK_RELEASE_OWNER, "UPDATE tasks SET lease_owner = NULL, lease_until = 0" \
@@ -1297,18 +1295,6 @@ int store_task_claim(struct store *s, const struct store_claim_options *o,
 	if (rc)
 		rollback(s);
 	return rc;
-}
-
-int store_task_renew(struct store *s, int64_t seq, int64_t epoch, int64_t until_ms)
-{
-	sqlite3_stmt *st = stmt(s, STMT_TASK_RENEW);
-
-	if (!st)
-		return KT_ESTORE;
-	sqlite3_bind_int64(st, 1, seq);
-	sqlite3_bind_int64(st, 2, epoch);
-	sqlite3_bind_int64(st, 3, until_ms);
-	return update_one(s, st, "lease renew");
 }
 
 int store_task_release(struct store *s, int64_t seq, int64_t epoch, int64_t now_ms)

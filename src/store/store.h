@@ -223,8 +223,6 @@ struct store_claim_options {
  */
 int store_task_claim(struct store *s, const struct store_claim_options *o,
 		     struct task_rec *out, char *gen_key, size_t gen_len);
-/* Extend a lease; KT_ENOENT when it was lost (fenced). */
-int store_task_renew(struct store *s, int64_t seq, int64_t epoch, int64_t until_ms);
 /* Give a lease back (end of a turn); a no-op when it was lost. */
 int store_task_release(struct store *s, int64_t seq, int64_t epoch, int64_t now_ms);
 /* Give back every lease of owners whose name starts with `prefix`
