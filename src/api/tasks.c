@@ -235,114 +235,23 @@ int tasks_put_body(struct req *r, const char *data, size_t len)
 	return rc ? req_fail(r, rc, NULL) : 0;
 }
 
-/* A JSON scalar as a CSV cell: strings as is, numbers and booleans as their
- * JSON text; NULL for null. */
-static int scalar_text(json_t *v, char *num, size_t numlen, const char **out, size_t *len)
-{
-	switch (json_typeof(v)) {
-	case JSON_STRING:
-		*out = json_string_value(v);
-		*len = json_string_length(v);
-		return 0;
-	case JSON_INTEGER:
-		snprintf(num, numlen, "%" JSON_INTEGER_FORMAT, json_integer_value(v));
-		break;
-	case JSON_REAL:
-		/* The shortest of %.15g and %.17g that reads back the same. */
-		snprintf(num, numlen, "%.15g", json_real_value(v));
-		if (strtod(num, NULL) != json_real_value(v))
-			snprintf(num, numlen, "%.17g", json_real_value(v));
-		break;
-	case JSON_TRUE:
-		snprintf(num, numlen, "true");
-		break;
-	case JSON_FALSE:
-		snprintf(num, numlen, "false");
-		break;
-	case JSON_NULL:
-		*out = NULL;
-		*len = 0;
-		return 0;
-	default:
-		return KT_EINVALID;
-	}
-	*out = num;
-	*len = strlen(num);
-	return 0;
-}
-
 static int records_error(struct req *r, const char *msg)
 {
 	return req_fail(r, KT_EINVALID,
 			json_pack("{s:{s:{s:s}}}", "records", "type", "message", msg));
 }
 
-/* Rows from {"data":{"records":[{...}, ...]}}: the header is the union of
- * the records' keys in first-seen order. */
+/* Rows from {"data":{"records":[...]}} (task/records.c). */
 static int ingest_records(struct req *r, struct create *c, json_t *records)
 {
-	json_t *keys = json_array(), *seen = json_object(), *rec, *v;
-	const char **cells = NULL;
-	size_t *lens = NULL, nkeys, i;
-	char (*nums)[40] = NULL, msg[200];
-	const char *key;
-	int rc = 0;
+	char why[200];
+	int rc = records_ingest(c->in, records, why, sizeof(why));
 
-	json_array_foreach(records, i, rec) {
-		if (!json_is_object(rec)) {
-			snprintf(msg, sizeof(msg), "record %zu is not an object", i);
-			rc = records_error(r, msg);
-			goto out;
-		}
-		json_object_foreach(rec, key, v) {
-			if (json_is_object(v) || json_is_array(v)) {
-				snprintf(msg, sizeof(msg),
-					 "record %zu, key \"%.*s\": nested objects and arrays are not allowed",
-					 i, utf8_prefix(key, 64), key);
-				rc = records_error(r, msg);
-				goto out;
-			}
-			if (!json_object_get(seen, key)) {
-				json_object_set_new(seen, key, json_true());
-				json_array_append_new(keys, json_string(key));
-			}
-		}
-	}
-	nkeys = json_array_size(keys);
-	cells = calloc(nkeys + 1, sizeof(*cells));
-	lens = calloc(nkeys + 1, sizeof(*lens));
-	nums = calloc(nkeys + 1, sizeof(*nums));
-	if (!cells || !lens || !nums) {
-		rc = req_fail(r, KT_ENOMEM, NULL);
-		goto out;
-	}
-	for (i = 0; i < nkeys; i++) {
-		cells[i] = json_string_value(json_array_get(keys, i));
-		lens[i] = strlen(cells[i]);
-	}
-	if ((rc = ingest_header(c->in, nkeys, cells, lens)))
-		goto fail_ingest;
-	json_array_foreach(records, i, rec) {
-		for (size_t k = 0; k < nkeys; k++) {
-			v = json_object_get(rec, json_string_value(json_array_get(keys, k)));
-			cells[k] = NULL;
-			lens[k] = 0;
-			if (v)
-				scalar_text(v, nums[k], sizeof(nums[k]), &cells[k], &lens[k]);
-		}
-		if ((rc = ingest_row(c->in, nkeys, cells, lens)))
-			goto fail_ingest;
-	}
-	goto out;
-fail_ingest:
-	rc = req_fail(r, rc, json_incref(ingest_error(c->in)));
-out:
-	json_decref(keys);
-	json_decref(seen);
-	free(cells);
-	free(lens);
-	free(nums);
-	return rc;
+	if (rc && *why)
+		return records_error(r, why);
+	if (rc)
+		return req_fail(r, rc, json_incref(ingest_error(c->in)));
+	return 0;
 }
 
 static int create_no_input(struct req *r, struct create *c)

@@ -73,6 +73,15 @@ int ingest_finish(struct ingest *in, struct task_rec *out);
  * NULL for a server fault).
  */
 json_t *ingest_error(struct ingest *in);
+/*
+ * Give an ingest the rows of a JSON records array (task/records.c): the
+ * header is the union of the records' keys in first-seen order; strings as
+ * they are, numbers and booleans as their JSON text, null or a missing key
+ * as a null cell.  A record that is not an object, or a value that is an
+ * object or array, fails with KT_EINVALID and a reason in `why`; the
+ * ingest's own refusals leave `why` empty (see ingest_error).
+ */
+int records_ingest(struct ingest *in, json_t *records, char *why, size_t whylen);
 /* Drop the ingest; an unpublished task and its rows are removed. NULL ok. */
 void ingest_destroy(struct ingest *in);
 
