@@ -65,6 +65,7 @@ fuzz:
 
 # Crash torture: SIGKILL at random moments, then check against a model.
 torture: build
+	@./scripts/deps.sh torture
 	@./tests/torture/torture.sh $(TORTURE_ROUNDS)
 
 # Benchmarks (not part of make test): BENCH_ROWS=10000 for a quick run.

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Install the Debian packages ktaskd needs to build and test, and only when
 # one is missing: a no-op on a machine that has them all.
-# Usage: scripts/deps.sh [build|test|bench|fuzz]...
+# Usage: scripts/deps.sh [build|test|bench|torture|fuzz]...
 set -eu
 
 pkgs="build-essential cmake pkg-config libmicrohttpd-dev libjansson-dev libsqlite3-dev libsodium-dev"
@@ -9,7 +9,8 @@ for what in "$@"; do
 	case "$what" in
 	build) ;;
 	test) pkgs="$pkgs libcmocka-dev libcurl4-openssl-dev" ;;
-	bench) pkgs="$pkgs libcmocka-dev libcurl4-openssl-dev sqlite3 wrk nginx-light" ;;
+	bench) pkgs="$pkgs curl sqlite3 wrk nginx-light" ;;
+	torture) pkgs="$pkgs curl sqlite3" ;;
 	fuzz) pkgs="$pkgs clang libclang-rt-14-dev" ;;
 	*) echo "deps.sh: unknown set '$what'" >&2; exit 2 ;;
 	esac
