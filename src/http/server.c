@@ -546,6 +546,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
 				too_big(r, (int64_t)r->body.cap);
 			else if (rc)
 				req_fail(r, rc, NULL);
+		} else if (r->body_bytes > (uint64_t)s->cfg->max_json_bytes) {
+			/* A body nobody reads is ignored, but not without end. */
+			too_big(r, s->cfg->max_json_bytes);
 		}
 		return MHD_YES;
 	}
