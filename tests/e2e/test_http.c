@@ -163,6 +163,24 @@ static void test_json_body_limits(void **state)
 	free(deep);
 }
 
+/* A body sent where none is read was drained without limit. */
+static void test_unread_body_is_capped(void **state)
+{
+	char *big = malloc(4000);
+	struct kt_resp r;
+
+	(void)state;
+	memset(big, 'x', 3999);
+	big[3999] = '\0';
+	r = kt_do(&srv, "GET", "/v2/tasks", NULL, big);
+	assert_error_envelope(&r, 413);
+	kt_resp_free(&r);
+	r = kt_do(&srv, "GET", "/v2/tasks", NULL, "small");
+	assert_int_equal(r.status, 200);
+	kt_resp_free(&r);
+	free(big);
+}
+
 static void test_duplicate_query_parameter(void **state)
 {
 	struct kt_resp r = kt_do(&srv, "GET",
@@ -229,6 +247,7 @@ int main(void)
 		cmocka_unit_test(test_request_id_echo),
 		cmocka_unit_test(test_cors),
 		cmocka_unit_test(test_json_body_limits),
+		cmocka_unit_test(test_unread_body_is_capped),
 		cmocka_unit_test(test_duplicate_query_parameter),
 		cmocka_unit_test(test_nul_in_path_is_not_truncated),
 		cmocka_unit_test(test_oversized_header_refused_server_survives),
