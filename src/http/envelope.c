@@ -106,7 +106,7 @@ static int put_kv(struct buf *b, const char *key, const char *value)
 	return rc ? rc : json_put_str(b, value);
 }
 
-int envelope_render(struct req *r, const char *node, const char *version,
+int http__render_envelope(struct req *r, const char *node, const char *version,
 		    struct buf *out)
 {
 	unsigned char hash[16];

@@ -12,7 +12,7 @@ struct req_stream {
 
 void server__count_error(struct server *s, int code);
 /* Render r's reply as the JSON envelope into out. */
-int envelope_render(struct req *r, const char *node, const char *version,
+int http__render_envelope(struct req *r, const char *node, const char *version,
 		    struct buf *out);
 
 #endif

@@ -428,7 +428,7 @@ static enum MHD_Result queue_reply(struct server *s, struct req *r)
 	} else if (r->status == 204) {
 		resp = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
 	} else {
-		if (envelope_render(r, s->opt.node, s->opt.version, &out)) {
+		if (http__render_envelope(r, s->opt.node, s->opt.version, &out)) {
 			log_error("http: cannot render a reply (out of memory)");
 			buf_release(&out);
 			return MHD_NO;
