@@ -93,6 +93,19 @@ static int fail_expected(struct req *r, const struct action *act)
 	return req_fail(r, KT_EINVALID, json_pack("{s:{s:o}}", "attachment", "type", t));
 }
 
+/*
+ * The seed's object-shaped 404: {"cause": id, "message": "bad identifier"}
+ * and, when given, a reason ("task already started", "task is running"...).
+ */
+static int fail_bad_id(struct req *r, const char *id, const char *reason)
+{
+	json_t *data = json_pack("{s:s, s:s}", "cause", id, "message", "bad identifier");
+
+	if (data && reason)
+		json_object_set_new(data, "reason", json_string(reason));
+	return req_fail(r, KT_EBADID_SYS, data);
+}
+
 /* --- create ------------------------------------------------------------ */
 
 struct create {
@@ -375,8 +388,7 @@ static int load_task(struct req *r, struct task_rec *t, bool object_shape)
 			return req_fail(r, rc, NULL);
 	}
 	if (object_shape)
-		return req_fail(r, KT_EBADID_SYS,
-				json_pack("{s:s, s:s}", "cause", id, "message", "bad identifier"));
+		return fail_bad_id(r, id, NULL);
 	return req_fail_id(r, KT_EBADID, id);
 }
 
@@ -454,8 +466,7 @@ static int send_csv(struct req *r, const struct task_rec *t, enum store_rows whi
 	int rc;
 
 	if (which == STORE_INPUT ? t->total_count < 0 : t->start_timestamp == 0)
-		return req_fail(r, KT_EBADID_SYS,
-				json_pack("{s:s, s:s}", "cause", t->id, "message", "bad identifier"));
+		return fail_bad_id(r, t->id, NULL);
 	if (!(s = calloc(1, sizeof(*s))))
 		return req_fail(r, KT_ENOMEM, NULL);
 	s->srv = r->srv;
@@ -501,8 +512,7 @@ int tasks_get(struct req *r)
 		return send_csv(r, &t, STORE_OUTPUT);
 	if (!strcmp(name, "in.csv"))
 		return send_csv(r, &t, STORE_INPUT);
-	return req_fail(r, KT_EBADID_SYS,
-			json_pack("{s:s, s:s}", "cause", t.id, "message", "bad identifier"));
+	return fail_bad_id(r, t.id, NULL);
 }
 
 int tasks_input(struct req *r)
@@ -527,19 +537,10 @@ int tasks_delete(struct req *r)
 	if (load_task(r, &t, false))
 		return r->err;
 	if (t.status == TASK_EXECUTING)
-		return req_fail(r, KT_EBADID_SYS,
-				json_pack("{s:s, s:s, s:s}", "cause", t.id, "message",
-					  "bad identifier", "reason", "task is running"));
+		return fail_bad_id(r, t.id, "task is running");
 	if ((rc = store_task_remove(r->store, t.seq)))
 		return req_fail(r, rc, NULL);
 	return reply_task(r, 200, &t, VIEW_ANSWER);
-}
-
-/* 404 bad_identifier with a reason, the seed's shape for start and stop. */
-static int fail_state(struct req *r, const char *id, const char *reason)
-{
-	return req_fail(r, KT_EBADID_SYS, json_pack("{s:s, s:s, s:s}", "cause", id, "message",
-						    "bad identifier", "reason", reason));
 }
 
 int tasks_start(struct req *r)
@@ -551,7 +552,7 @@ int tasks_start(struct req *r)
 		return r->err;
 	rc = store_task_start(r->store, &t, r->cfg->node, gtime_now());
 	if (rc == KT_EEXISTS)
-		return fail_state(r, t.id, "task already started");
+		return fail_bad_id(r, t.id, "task already started");
 	if (rc)
 		return req_fail(r, rc, NULL);
 	engine_wake(server_app(r->srv));
@@ -567,7 +568,7 @@ int tasks_stop(struct req *r)
 		return r->err;
 	rc = store_task_stop(r->store, &t, gtime_now());
 	if (rc == KT_ENOENT)
-		return fail_state(r, t.id, "task is not running");
+		return fail_bad_id(r, t.id, "task is not running");
 	if (rc)
 		return req_fail(r, rc, NULL);
 	/* Show the counters as the last committed batch left them. */

@@ -15,7 +15,6 @@
 #include <string.h>
 
 #include "base/err.h"
-#include "base/gtime.h"
 #include "base/ids.h"
 #include "codec/csv.h"
 #include "providers/provider.h"
